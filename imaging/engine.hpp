@@ -1,0 +1,64 @@
+#pragma once
+// The tile engine: the shared, thread-safe state behind every protocol. It resolves identifiers
+// inside the image root, keeps recently used images open (header read once), renders and encodes,
+// and holds the cache of encoded responses. It never touches the network; the server runs its
+// blocking calls (open_source, render_encoded) on the worker pool.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "cache/lru_cache.hpp"
+#include "imaging/encoder.hpp"
+#include "imaging/image_root.hpp"
+#include "imaging/image_source.hpp"
+#include "imaging/pipeline.hpp"
+
+namespace tessera {
+
+struct EngineOptions {
+  std::filesystem::path root;
+  std::size_t max_open_images = 1000;
+  std::size_t response_cache_bytes = 256u << 20;
+  EncodeOptions encode;
+};
+
+using SharedBytes = std::shared_ptr<const std::string>;
+
+class Engine {
+ public:
+  explicit Engine(const EngineOptions& options);
+
+  Result<ResolvedFile> resolve(std::string_view identifier) const {
+    return root_.resolve(identifier);
+  }
+
+  // Cheap: an already open image if this exact file version is cached, else nullptr.
+  std::shared_ptr<const ImageSource> cached_source(const ResolvedFile& file);
+  // Blocking: opens the file and reads its header (run on a worker).
+  Result<std::shared_ptr<const ImageSource>> open_source(const ResolvedFile& file);
+
+  // Blocking: pixels for `spec`, encoded.
+  Result<std::string> render_encoded(const ImageSource& source, const RenderSpec& spec,
+                                     const OutputFormat& format) const;
+
+  const EncodeOptions& encode_options() const noexcept { return options_.encode; }
+
+  using ResponseCache = ShardedLru<std::string, SharedBytes>;
+  ResponseCache& responses() noexcept { return responses_; }
+  CacheStats image_cache_stats() const { return sources_.stats(); }
+  CacheStats response_cache_stats() const { return responses_.stats(); }
+
+ private:
+  struct OpenImage {
+    FileStamp stamp;
+    std::shared_ptr<const ImageSource> source;
+  };
+
+  EngineOptions options_;
+  ImageRoot root_;
+  ShardedLru<std::string, OpenImage> sources_;
+  ResponseCache responses_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,58 @@
+#pragma once
+// A block of decoded pixels, interleaved, rows packed without padding.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace tessera {
+
+enum class SampleType : std::uint8_t { u8, u16, u32, i8, i16, i32, f32, f64 };
+
+constexpr std::size_t bytes_per_sample(SampleType t) noexcept {
+  switch (t) {
+    case SampleType::u8:
+    case SampleType::i8:
+      return 1;
+    case SampleType::u16:
+    case SampleType::i16:
+      return 2;
+    case SampleType::u32:
+    case SampleType::i32:
+    case SampleType::f32:
+      return 4;
+    case SampleType::f64:
+      return 8;
+  }
+  return 1;
+}
+
+struct Raster {
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+  int bands = 0;
+  SampleType type = SampleType::u8;
+  std::vector<std::uint8_t> data;
+
+  Raster() = default;
+  Raster(std::int64_t w, std::int64_t h, int b, SampleType t = SampleType::u8)
+      : width(w),
+        height(h),
+        bands(b),
+        type(t),
+        data(static_cast<std::size_t>(w * h * b) * bytes_per_sample(t)) {}
+
+  std::size_t pixel_bytes() const noexcept {
+    return static_cast<std::size_t>(bands) * bytes_per_sample(type);
+  }
+  std::size_t row_bytes() const noexcept { return static_cast<std::size_t>(width) * pixel_bytes(); }
+  std::uint8_t* row(std::int64_t y) noexcept {
+    return data.data() + static_cast<std::size_t>(y) * row_bytes();
+  }
+  const std::uint8_t* row(std::int64_t y) const noexcept {
+    return data.data() + static_cast<std::size_t>(y) * row_bytes();
+  }
+  bool empty() const noexcept { return width <= 0 || height <= 0; }
+};
+
+}  // namespace tessera

@@ -1,0 +1,42 @@
+#pragma once
+// IIIF Image API 3.0 endpoint: base URI redirect, info.json and image requests. Cheap steps
+// (parsing, metadata of open images, conditional requests, cached bytes) run inline; opening a
+// file and rendering are returned as Deferred work for the worker pool.
+
+#include <memory>
+#include <string>
+
+#include "imaging/engine.hpp"
+#include "protocols/http_types.hpp"
+#include "protocols/iiif/request.hpp"
+
+namespace tessera::iiif {
+
+struct Options {
+  std::string base_url;  // public URL prefix, e.g. "https://img.example.org"; empty: from Host
+  std::string route = "/iiif";
+  Limits limits;
+  std::string cache_control = "max-age=86400";
+};
+
+class Handler {
+ public:
+  Handler(Engine& engine, Options options) : engine_(engine), options_(std::move(options)) {}
+
+  // `rest` is the request path after "<route>/".
+  Reply handle(const Request& request, std::string_view rest) const;
+
+ private:
+  Reply respond(const Request& request, const ParsedRequest& parsed, const ResolvedFile& file,
+                const std::shared_ptr<const ImageSource>& source) const;
+  Response info(const Request& request, const ParsedRequest& parsed, const ResolvedFile& file,
+                const ImageSource& source) const;
+  Reply image(const Request& request, const ParsedRequest& parsed, const ResolvedFile& file,
+              const std::shared_ptr<const ImageSource>& source) const;
+  std::string image_id(const Request& request, const std::string& identifier) const;
+
+  Engine& engine_;
+  Options options_;
+};
+
+}  // namespace tessera::iiif

@@ -1,0 +1,299 @@
+#include "server/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace tessera {
+namespace {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One setting: its flag (also its config-file key), its environment variable, and how to apply
+// a textual value to the Config. apply() throws ConfigError with a message naming the problem.
+struct Setting {
+  std::string flag;
+  std::string env;
+  std::string help;
+  std::function<void(Config&, const std::string&)> apply;
+  std::function<std::string(const Config&)> show;
+};
+
+long long to_integer(const std::string& v, long long lo, long long hi) {
+  long long out = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc{} || end != v.data() + v.size())
+    throw ConfigError("'" + v + "' is not an integer");
+  if (out < lo || out > hi)
+    throw ConfigError("'" + v + "' is out of range " + std::to_string(lo) + ".." +
+                      std::to_string(hi));
+  return out;
+}
+
+std::chrono::milliseconds to_duration(const std::string& v) {
+  double seconds = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+  if (ec != std::errc{} || end != v.data() + v.size() || !std::isfinite(seconds) || seconds <= 0 ||
+      seconds > 86400)
+    throw ConfigError("'" + v + "' is not a duration in seconds (0 < s <= 86400)");
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  const auto count = ms.count();
+  return count % 1000 == 0 ? std::to_string(count / 1000)
+                           : std::to_string(static_cast<double>(count) / 1000.0);
+}
+
+spdlog::level::level_enum to_level(const std::string& v) {
+  // iipsrv's VERBOSITY is a number: 0 quiet ... 3+ detailed.
+  if (!v.empty() && std::isdigit(static_cast<unsigned char>(v[0]))) {
+    switch (to_integer(v, 0, 10)) {
+      case 0:
+        return spdlog::level::err;
+      case 1:
+        return spdlog::level::warn;
+      case 2:
+        return spdlog::level::info;
+      case 3:
+        return spdlog::level::debug;
+      default:
+        return spdlog::level::trace;
+    }
+  }
+  const auto level = spdlog::level::from_str(v);
+  if (level == spdlog::level::off && v != "off")
+    throw ConfigError("'" + v + "' is not a log level");
+  return level;
+}
+
+const std::vector<Setting>& settings() {
+  using C = Config;
+  static const std::vector<Setting> table = {
+      {"root", "FILESYSTEM_PREFIX", "directory that holds the images",
+       [](C& c, const std::string& v) { c.root = v; }, [](const C& c) { return c.root.string(); }},
+      {"host", "TESSERA_HOST", "address to listen on",
+       [](C& c, const std::string& v) {
+         if (v.empty()) throw ConfigError("must not be empty");
+         c.host = v;
+       },
+       [](const C& c) { return c.host; }},
+      {"port", "TESSERA_PORT", "TCP port (0: any free port)",
+       [](C& c, const std::string& v) {
+         c.port = static_cast<std::uint16_t>(to_integer(v, 0, 65535));
+       },
+       [](const C& c) { return std::to_string(c.port); }},
+      {"threads", "TESSERA_THREADS", "I/O threads (0: number of cores)",
+       [](C& c, const std::string& v) {
+         c.io_threads = static_cast<unsigned>(to_integer(v, 0, 256));
+       },
+       [](const C& c) { return std::to_string(c.io_threads); }},
+      {"workers", "TESSERA_WORKERS",
+       "worker threads for decoding and encoding (0: number of cores)",
+       [](C& c, const std::string& v) { c.workers = static_cast<unsigned>(to_integer(v, 0, 256)); },
+       [](const C& c) { return std::to_string(c.workers); }},
+      {"jpeg-quality", "JPEG_QUALITY", "JPEG quality 1-100",
+       [](C& c, const std::string& v) { c.jpeg_quality = static_cast<int>(to_integer(v, 1, 100)); },
+       [](const C& c) { return std::to_string(c.jpeg_quality); }},
+      {"max-cvt", "MAX_CVT", "largest output width or height in pixels (-1: unlimited)",
+       [](C& c, const std::string& v) {
+         const auto n = to_integer(v, -1, 1'000'000);
+         if (n == 0) throw ConfigError("must be positive, or -1 for unlimited");
+         c.max_cvt = n < 0 ? 0 : n;
+       },
+       [](const C& c) { return c.max_cvt ? std::to_string(c.max_cvt) : std::string("-1"); }},
+      {"cors", "CORS", "Access-Control-Allow-Origin value; 'none' disables CORS headers",
+       [](C& c, const std::string& v) {
+         c.cors = (v == "none" || v == "off" || v.empty()) ? "" : v;
+       },
+       [](const C& c) { return c.cors.empty() ? std::string("none") : c.cors; }},
+      {"cache-control", "CACHE_CONTROL", "Cache-Control header of image and info responses",
+       [](C& c, const std::string& v) { c.cache_control = v; },
+       [](const C& c) { return c.cache_control; }},
+      {"base-url", "BASE_URL",
+       "public URL prefix for ids in info.json (default: from the Host header)",
+       [](C& c, const std::string& v) {
+         if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+           throw ConfigError("must start with http:// or https://");
+         c.base_url = v;
+       },
+       [](const C& c) { return c.base_url; }},
+      {"image-cache-mb", "MAX_IMAGE_CACHE_SIZE", "memory for cached encoded tiles, in MB",
+       [](C& c, const std::string& v) {
+         c.image_cache_mb = static_cast<std::size_t>(to_integer(v, 0, 1 << 20));
+       },
+       [](const C& c) { return std::to_string(c.image_cache_mb); }},
+      {"metadata-cache", "MAX_METADATA_CACHE_SIZE", "number of images kept open with their headers",
+       [](C& c, const std::string& v) {
+         c.metadata_cache = static_cast<std::size_t>(to_integer(v, 1, 10'000'000));
+       },
+       [](const C& c) { return std::to_string(c.metadata_cache); }},
+      {"log-level", "VERBOSITY", "trace, debug, info, warn, error or off (or iipsrv's 0-4)",
+       [](C& c, const std::string& v) { c.log_level = to_level(v); },
+       [](const C& c) { return std::string(spdlog::level::to_string_view(c.log_level).data()); }},
+      {"logfile", "LOGFILE", "log to this file, or 'syslog' (default: standard error)",
+       [](C& c, const std::string& v) { c.logfile = v; }, [](const C& c) { return c.logfile; }},
+      {"max-header-bytes", "TESSERA_MAX_HEADER_BYTES", "largest accepted request header, in bytes",
+       [](C& c, const std::string& v) {
+         c.max_header_bytes = static_cast<std::size_t>(to_integer(v, 512, 1 << 20));
+       },
+       [](const C& c) { return std::to_string(c.max_header_bytes); }},
+      {"read-timeout", "TESSERA_READ_TIMEOUT", "seconds allowed for a client to send a request",
+       [](C& c, const std::string& v) { c.read_timeout = to_duration(v); },
+       [](const C& c) { return seconds_text(c.read_timeout); }},
+      {"keepalive-timeout", "TESSERA_KEEPALIVE_TIMEOUT",
+       "seconds an idle keep-alive connection stays open",
+       [](C& c, const std::string& v) { c.keepalive_timeout = to_duration(v); },
+       [](const C& c) { return seconds_text(c.keepalive_timeout); }},
+      {"write-timeout", "TESSERA_WRITE_TIMEOUT",
+       "seconds allowed for a client to receive a response",
+       [](C& c, const std::string& v) { c.write_timeout = to_duration(v); },
+       [](const C& c) { return seconds_text(c.write_timeout); }},
+      {"shutdown-grace", "TESSERA_SHUTDOWN_GRACE",
+       "seconds to finish in-flight requests on SIGTERM/SIGINT",
+       [](C& c, const std::string& v) { c.shutdown_grace = to_duration(v); },
+       [](const C& c) { return seconds_text(c.shutdown_grace); }},
+      {"max-connections", "TESSERA_MAX_CONNECTIONS",
+       "open connections beyond which new ones get 503",
+       [](C& c, const std::string& v) {
+         c.max_connections = static_cast<std::size_t>(to_integer(v, 1, 1'000'000));
+       },
+       [](const C& c) { return std::to_string(c.max_connections); }},
+      {"max-pipeline", "TESSERA_MAX_PIPELINE", "pipelined requests read ahead per connection",
+       [](C& c, const std::string& v) {
+         c.max_pipeline = static_cast<std::size_t>(to_integer(v, 1, 1024));
+       },
+       [](const C& c) { return std::to_string(c.max_pipeline); }},
+  };
+  return table;
+}
+
+// A config-file key may be the flag name (jpeg-quality, jpeg_quality) or the variable name.
+std::string normalise_key(std::string key) {
+  for (char& ch : key)
+    ch = ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return key;
+}
+
+std::map<std::string, std::string> read_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("config: cannot read file '" + path + "'");
+  std::map<std::string, std::string> values;
+  CLI::ConfigINI parser;
+  for (const CLI::ConfigItem& item : parser.from_config(in)) {
+    if (item.inputs.empty()) continue;
+    const std::string key = normalise_key(item.fullname());
+    bool known = false;
+    for (const Setting& s : settings())
+      if (key == s.flag || key == normalise_key(s.env)) {
+        values[s.flag] = item.inputs.front();
+        known = true;
+      }
+    if (!known) throw ConfigError("config: unknown setting '" + item.fullname() + "' in " + path);
+  }
+  return values;
+}
+
+}  // namespace
+
+unsigned Config::effective_io_threads() const {
+  return io_threads ? io_threads : std::max(1u, std::thread::hardware_concurrency());
+}
+unsigned Config::effective_workers() const {
+  return workers ? workers : std::max(1u, std::thread::hardware_concurrency());
+}
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
+}
+
+ConfigOutcome load_config(const std::vector<std::string>& args, const EnvLookup& env,
+                          const std::filesystem::path& default_root) {
+  ConfigOutcome out;
+  Config defaults;
+  defaults.root = default_root;
+
+  CLI::App app{
+      "Tessera: a IIIF and IIP image tile server for gigapixel images.\n"
+      "Each setting can also come from the environment variable shown, or from --config.\n"
+      "Precedence: flag > environment > config file > default.",
+      "tessera"};
+  app.set_version_flag("--version", std::string("tessera ") + TESSERA_VERSION);
+  std::map<std::string, std::string> given;  // flag -> value from the command line
+  std::string config_path;
+  app.add_option("--config", config_path, "read settings from this INI-style file (key = value)")
+      ->envname("TESSERA_CONFIG");
+  for (const Setting& s : settings()) {
+    app.add_option_function<std::string>(
+           "--" + s.flag, [&given, flag = s.flag](const std::string& v) { given[flag] = v; },
+           s.help + "  [env " + s.env + ", default '" + s.show(defaults) + "']")
+        ->type_name("VALUE")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  }
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out.action = ConfigOutcome::Action::exit_ok;
+    out.message = app.help();
+    return out;
+  } catch (const CLI::CallForVersion&) {
+    out.action = ConfigOutcome::Action::exit_ok;
+    out.message = app.version();
+    return out;
+  } catch (const CLI::ParseError& e) {
+    out.action = ConfigOutcome::Action::exit_error;
+    out.message = std::string(e.what()) + "\nRun with --help for the list of settings.";
+    return out;
+  }
+
+  Config config = defaults;
+  std::string current;
+  try {
+    current = "config";
+    const auto from_file =
+        config_path.empty() ? std::map<std::string, std::string>{} : read_config_file(config_path);
+    for (const Setting& s : settings()) {
+      current = s.flag;
+      std::optional<std::string> value;
+      std::string origin;
+      if (auto it = given.find(s.flag); it != given.end()) {
+        value = it->second, origin = "--" + s.flag;
+      } else if (auto e = env(s.env)) {
+        value = *e, origin = s.env;
+      } else if (auto f = from_file.find(s.flag); f != from_file.end()) {
+        value = f->second, origin = s.flag + " in " + config_path;
+      }
+      if (!value) continue;
+      try {
+        s.apply(config, *value);
+      } catch (const ConfigError& e) {
+        throw ConfigError("invalid " + origin + ": " + e.what());
+      }
+    }
+  } catch (const ConfigError& e) {
+    out.action = ConfigOutcome::Action::exit_error;
+    out.message = e.what();
+    return out;
+  } catch (const CLI::Error& e) {  // a malformed config file
+    out.action = ConfigOutcome::Action::exit_error;
+    out.message = "config: " + std::string(e.what());
+    return out;
+  }
+  out.config = std::move(config);
+  return out;
+}
+
+}  // namespace tessera

@@ -1,0 +1,60 @@
+#pragma once
+// Every setting of the server, in one typed struct with defaults. Values come from command-line
+// flags, environment variables (iipsrv's names where the meaning is the same) and an optional
+// config file, with that precedence: flag > environment > file > default.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <spdlog/common.h>
+
+namespace tessera {
+
+struct Config {
+  std::filesystem::path root;  // image root; default: the bundled sample directory
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned io_threads = 0;  // 0: number of cores
+  unsigned workers = 0;     // 0: number of cores
+  int jpeg_quality = 75;
+  std::int64_t max_cvt = 5000;  // largest output side in pixels; 0: unlimited
+  std::string cors = "*";       // Access-Control-Allow-Origin; empty: no CORS headers
+  std::string cache_control = "max-age=86400";
+  std::string base_url;               // public URL prefix used in info.json ids
+  std::size_t image_cache_mb = 256;   // encoded responses
+  std::size_t metadata_cache = 1000;  // open images (headers)
+  spdlog::level::level_enum log_level = spdlog::level::info;
+  std::string logfile;  // empty: stderr; "syslog": the system log
+  std::size_t max_header_bytes = 8192;
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds keepalive_timeout{15'000};
+  std::chrono::milliseconds write_timeout{60'000};
+  std::chrono::milliseconds shutdown_grace{10'000};
+  std::size_t max_connections = 1024;
+  std::size_t max_pipeline = 8;  // requests read ahead on one connection
+
+  unsigned effective_io_threads() const;
+  unsigned effective_workers() const;
+};
+
+// How a settings source is looked up, so tests can pass their own environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_environment();
+
+struct ConfigOutcome {
+  enum class Action { run, exit_ok, exit_error } action = Action::run;
+  std::string message;  // help/version text, or the error naming the bad setting
+  Config config;
+};
+
+// Reads the command line (argv[0] included), the environment and the config file it names.
+ConfigOutcome load_config(const std::vector<std::string>& args, const EnvLookup& env,
+                          const std::filesystem::path& default_root);
+
+}  // namespace tessera

@@ -1,0 +1,69 @@
+#include "server/metrics.hpp"
+
+#include <sstream>
+
+namespace tessera {
+
+void Metrics::record(std::string_view protocol, unsigned status, std::uint64_t bytes,
+                     std::chrono::microseconds latency) {
+  const double seconds = static_cast<double>(latency.count()) / 1e6;
+  std::lock_guard lock(mutex_);
+  ++requests_[{std::string(protocol), status}];
+  for (std::size_t i = 0; i < buckets.size(); ++i)
+    if (seconds <= buckets[i]) ++latency_counts_[i];
+  ++latency_total_count_;
+  latency_sum_ += seconds;
+  bytes_sent_ += bytes;
+}
+
+std::string Metrics::render(const Engine& engine) const {
+  std::ostringstream out;
+  {
+    std::lock_guard lock(mutex_);
+    out << "# HELP tessera_requests_total Requests answered, by protocol and HTTP status.\n"
+        << "# TYPE tessera_requests_total counter\n";
+    for (const auto& [key, count] : requests_)
+      out << "tessera_requests_total{protocol=\"" << key.first << "\",status=\"" << key.second
+          << "\"} " << count << "\n";
+    out << "# HELP tessera_request_duration_seconds Time from reading a request to its response "
+           "being written.\n"
+        << "# TYPE tessera_request_duration_seconds histogram\n";
+    for (std::size_t i = 0; i < buckets.size(); ++i)
+      out << "tessera_request_duration_seconds_bucket{le=\"" << buckets[i] << "\"} "
+          << latency_counts_[i] << "\n";
+    out << "tessera_request_duration_seconds_bucket{le=\"+Inf\"} " << latency_total_count_ << "\n"
+        << "tessera_request_duration_seconds_sum " << latency_sum_ << "\n"
+        << "tessera_request_duration_seconds_count " << latency_total_count_ << "\n"
+        << "# HELP tessera_response_bytes_total Response body bytes sent.\n"
+        << "# TYPE tessera_response_bytes_total counter\n"
+        << "tessera_response_bytes_total " << bytes_sent_ << "\n";
+  }
+  const auto gauge = [&out](const char* name, const char* help, std::int64_t value) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n"
+        << name << " " << value << "\n";
+  };
+  gauge("tessera_requests_in_flight", "Requests read but not yet answered.", in_flight.load());
+  gauge("tessera_open_connections", "Open client connections.", open_connections.load());
+  gauge("tessera_worker_queue_depth", "Jobs waiting for a worker thread.", queue_depth.load());
+  out << "# HELP tessera_refused_connections_total Connections refused with 503 over the "
+         "connection limit.\n"
+      << "# TYPE tessera_refused_connections_total counter\n"
+      << "tessera_refused_connections_total " << refused_connections.load() << "\n";
+
+  const auto cache = [&out](const char* name, const CacheStats& s) {
+    out << "tessera_cache_hits_total{cache=\"" << name << "\"} " << s.hits << "\n"
+        << "tessera_cache_misses_total{cache=\"" << name << "\"} " << s.misses << "\n"
+        << "tessera_cache_evictions_total{cache=\"" << name << "\"} " << s.evictions << "\n"
+        << "tessera_cache_entries{cache=\"" << name << "\"} " << s.entries << "\n"
+        << "tessera_cache_cost{cache=\"" << name << "\"} " << s.cost << "\n";
+  };
+  out << "# TYPE tessera_cache_hits_total counter\n# TYPE tessera_cache_misses_total counter\n"
+      << "# TYPE tessera_cache_evictions_total counter\n# TYPE tessera_cache_entries gauge\n"
+      << "# HELP tessera_cache_cost Bytes held (responses) or entries held (images).\n"
+      << "# TYPE tessera_cache_cost gauge\n";
+  cache("responses", engine.response_cache_stats());
+  cache("images", engine.image_cache_stats());
+  return out.str();
+}
+
+}  // namespace tessera

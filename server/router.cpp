@@ -1,0 +1,84 @@
+#include "server/router.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tessera {
+namespace {
+
+constexpr std::string_view allowed_methods = "GET, HEAD, OPTIONS";
+constexpr std::string_view iiif_prefix = "/iiif/";
+
+iiif::Options iiif_options(const Config& c) {
+  iiif::Options o;
+  o.base_url = c.base_url;
+  o.cache_control = c.cache_control;
+  o.limits.max_width = c.max_cvt;
+  o.limits.max_height = c.max_cvt;
+  return o;
+}
+
+}  // namespace
+
+Router::Router(Engine& engine, const Config& config, Metrics& metrics)
+    : engine_(engine), config_(config), metrics_(metrics), iiif_(engine, iiif_options(config)) {}
+
+std::string_view Router::protocol_of(std::string_view path) {
+  if (path.starts_with(iiif_prefix)) return "iiif";
+  if (path == "/health") return "health";
+  if (path == "/metrics") return "metrics";
+  return "other";
+}
+
+Reply Router::route(const Request& request) const {
+  if (request.method == Method::options) return preflight(request);
+  if (request.method != Method::get && request.method != Method::head) {
+    Response r = error_response(make_error(Errc::method_not_allowed, "method not allowed"));
+    r.set("Allow", std::string(allowed_methods));
+    return r;
+  }
+
+  const std::string_view path = request.path();
+  if (path.empty() || path.front() != '/')
+    return error_response(make_error(Errc::bad_request, "bad request target"));
+  if (path.starts_with(iiif_prefix)) return iiif_.handle(request, path.substr(iiif_prefix.size()));
+  if (path == "/health") return health();
+  if (path == "/metrics") {
+    Response r =
+        make_response(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(engine_));
+    r.set("Cache-Control", "no-store");
+    return r;
+  }
+  return error_response(make_error(Errc::not_found, "not found"));
+}
+
+Response Router::preflight(const Request& request) const {
+  Response r;
+  r.status = 204;
+  r.set("Allow", std::string(allowed_methods));
+  if (!config_.cors.empty()) {
+    r.set("Access-Control-Allow-Methods", std::string(allowed_methods));
+    if (auto asked = request.header("access-control-request-headers"); !asked.empty())
+      r.set("Access-Control-Allow-Headers", std::string(asked));
+    r.set("Access-Control-Max-Age", "86400");
+  }
+  return r;
+}
+
+Response Router::health() const {
+  const auto uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  const nlohmann::json body = {{"status", "ok"},
+                               {"version", TESSERA_VERSION},
+                               {"uptime_seconds", uptime.count()},
+                               {"open_connections", metrics_.open_connections.load()},
+                               {"worker_queue_depth", metrics_.queue_depth.load()}};
+  Response r = make_response(200, "application/json", body.dump());
+  r.set("Cache-Control", "no-store");
+  return r;
+}
+
+void Router::finalize(Response& response) const {
+  if (!config_.cors.empty()) response.set("Access-Control-Allow-Origin", config_.cors);
+}
+
+}  // namespace tessera

@@ -1,0 +1,105 @@
+#include "server/server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "imaging/engine.hpp"
+#include "server/listener.hpp"
+#include "server/metrics.hpp"
+#include "server/router.hpp"
+#include "server/session.hpp"
+
+namespace tessera {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+int run_server(const Config& config) {
+  EngineOptions engine_options;
+  engine_options.root = config.root;
+  engine_options.max_open_images = config.metadata_cache;
+  engine_options.response_cache_bytes = config.image_cache_mb << 20;
+  engine_options.encode.jpeg_quality = config.jpeg_quality;
+
+  std::unique_ptr<Engine> engine;
+  try {
+    engine = std::make_unique<Engine>(engine_options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tessera: invalid root: %s\n", e.what());
+    return 1;
+  }
+
+  Metrics metrics;
+  Router router(*engine, config, metrics);
+  net::thread_pool workers(config.effective_workers());
+  ServerContext context{config, router, metrics, workers};
+  net::io_context ioc(static_cast<int>(config.effective_io_threads()));
+
+  std::shared_ptr<Listener> listener;
+  try {
+    const auto address = net::ip::make_address(config.host);
+    listener = std::make_shared<Listener>(ioc, tcp::endpoint{address, config.port}, context);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tessera: cannot listen on %s:%u: %s\n", config.host.c_str(), config.port,
+                 e.what());
+    return 1;
+  }
+  listener->run();
+
+  const auto endpoint = listener->local_endpoint();
+  const std::string host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
+                                                      : endpoint.address().to_string();
+  // A fixed line on stdout tells scripts and tests the actual port (with --port 0).
+  std::printf("tessera listening on http://%s:%u\n", host.c_str(), endpoint.port());
+  std::fflush(stdout);
+  spdlog::info("serving {} on http://{}:{} with {} I/O threads and {} workers",
+               config.root.string(), host, endpoint.port(), config.effective_io_threads(),
+               config.effective_workers());
+
+  // Graceful stop: close the acceptor, let sessions drain, stop when none is left or on deadline.
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::steady_timer drain_timer(ioc);
+  std::function<void()> wait_for_drain;
+  const auto deadline_holder = std::make_shared<std::chrono::steady_clock::time_point>();
+  wait_for_drain = [&] {
+    if (metrics.open_connections.load() == 0 ||
+        std::chrono::steady_clock::now() >= *deadline_holder) {
+      if (metrics.open_connections.load() > 0)
+        spdlog::warn("grace period over with {} connections open", metrics.open_connections.load());
+      ioc.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([&](boost::system::error_code) { wait_for_drain(); });
+  };
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping; finishing in-flight requests", signal);
+    *deadline_holder = std::chrono::steady_clock::now() + config.shutdown_grace;
+    listener->stop();
+    context.shutdown_sessions();
+    wait_for_drain();
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < config.effective_io_threads(); ++i)
+    threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  workers.join();
+  spdlog::info("stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace tessera

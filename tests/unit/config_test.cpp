@@ -1,0 +1,145 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "server/config.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace tessera;
+
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+ConfigOutcome load(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  args.insert(args.begin(), "tessera");
+  return load_config(args, env_of(std::move(env)), "/default/root");
+}
+
+}  // namespace
+
+TEST_CASE("config: defaults apply when nothing is given") {
+  const auto out = load({});
+  REQUIRE(out.action == ConfigOutcome::Action::run);
+  CHECK(out.config.root == "/default/root");
+  CHECK(out.config.port == 8080);
+  CHECK(out.config.jpeg_quality == 75);
+  CHECK(out.config.max_cvt == 5000);
+  CHECK(out.config.cors == "*");
+  CHECK(out.config.cache_control == "max-age=86400");
+  CHECK(out.config.max_header_bytes == 8192);
+}
+
+TEST_CASE("config: iipsrv environment names are understood") {
+  const auto out = load({}, {{"FILESYSTEM_PREFIX", "/images"},
+                             {"JPEG_QUALITY", "90"},
+                             {"MAX_CVT", "-1"},
+                             {"CORS", "https://viewer.example"},
+                             {"CACHE_CONTROL", "no-cache"},
+                             {"MAX_IMAGE_CACHE_SIZE", "64"},
+                             {"VERBOSITY", "3"},
+                             {"LOGFILE", "/tmp/x.log"}});
+  REQUIRE(out.action == ConfigOutcome::Action::run);
+  CHECK(out.config.root == "/images");
+  CHECK(out.config.jpeg_quality == 90);
+  CHECK(out.config.max_cvt == 0);  // unlimited
+  CHECK(out.config.cors == "https://viewer.example");
+  CHECK(out.config.cache_control == "no-cache");
+  CHECK(out.config.image_cache_mb == 64);
+  CHECK(out.config.log_level == spdlog::level::debug);
+  CHECK(out.config.logfile == "/tmp/x.log");
+}
+
+TEST_CASE("config: precedence is flag > environment > file > default") {
+  testing::TempDir dir;
+  const auto file = dir.path() / "tessera.ini";
+  std::ofstream(file) << "# comment\nport = 7000\njpeg_quality = 60\nMAX_CVT = 3000\ncors = none\n";
+
+  const auto out = load({"--config", file.string(), "--port", "9000"}, {{"JPEG_QUALITY", "80"}});
+  REQUIRE(out.action == ConfigOutcome::Action::run);
+  CHECK(out.config.port == 9000);        // flag beats file
+  CHECK(out.config.jpeg_quality == 80);  // environment beats file
+  CHECK(out.config.max_cvt == 3000);     // file beats default (key given by its variable name)
+  CHECK(out.config.cors.empty());        // "none" turns CORS off
+  CHECK(out.config.keepalive_timeout == std::chrono::seconds(15));  // default
+}
+
+TEST_CASE("config: invalid values stop start-up with a message naming the setting") {
+  SECTION("flag") {
+    const auto out = load({"--jpeg-quality", "101"});
+    CHECK(out.action == ConfigOutcome::Action::exit_error);
+    CHECK_THAT(out.message, Catch::Contains("--jpeg-quality") && Catch::Contains("101"));
+  }
+  SECTION("environment") {
+    const auto out = load({}, {{"MAX_CVT", "lots"}});
+    CHECK(out.action == ConfigOutcome::Action::exit_error);
+    CHECK_THAT(out.message, Catch::Contains("MAX_CVT"));
+  }
+  SECTION("timeouts must be positive") {
+    const auto out = load({"--read-timeout", "0"});
+    CHECK(out.action == ConfigOutcome::Action::exit_error);
+    CHECK_THAT(out.message, Catch::Contains("--read-timeout"));
+  }
+  SECTION("port range") {
+    CHECK(load({"--port", "70000"}).action == ConfigOutcome::Action::exit_error);
+  }
+  SECTION("base url scheme") {
+    CHECK(load({"--base-url", "example.org"}).action == ConfigOutcome::Action::exit_error);
+  }
+  SECTION("log level") {
+    const auto out = load({"--log-level", "loud"});
+    CHECK(out.action == ConfigOutcome::Action::exit_error);
+    CHECK_THAT(out.message, Catch::Contains("--log-level"));
+  }
+  SECTION("unknown flag") {
+    CHECK(load({"--no-such-flag", "1"}).action == ConfigOutcome::Action::exit_error);
+  }
+}
+
+TEST_CASE("config: a config file with an unknown key or missing file is an error") {
+  testing::TempDir dir;
+  const auto file = dir.path() / "bad.ini";
+  std::ofstream(file) << "prot = 80\n";
+  auto out = load({"--config", file.string()});
+  CHECK(out.action == ConfigOutcome::Action::exit_error);
+  CHECK_THAT(out.message, Catch::Contains("prot"));
+
+  out = load({"--config", (dir.path() / "missing.ini").string()});
+  CHECK(out.action == ConfigOutcome::Action::exit_error);
+}
+
+TEST_CASE("config: --help lists every setting with its variable, --version answers") {
+  const auto help = load({"--help"});
+  CHECK(help.action == ConfigOutcome::Action::exit_ok);
+  for (const char* word : {"--root",
+                           "FILESYSTEM_PREFIX",
+                           "--jpeg-quality",
+                           "JPEG_QUALITY",
+                           "--max-cvt",
+                           "MAX_CVT",
+                           "--cors",
+                           "CORS",
+                           "--cache-control",
+                           "CACHE_CONTROL",
+                           "MAX_IMAGE_CACHE_SIZE",
+                           "VERBOSITY",
+                           "LOGFILE",
+                           "--threads",
+                           "--workers",
+                           "--read-timeout",
+                           "--keepalive-timeout",
+                           "--max-connections",
+                           "--max-header-bytes",
+                           "--config"})
+    CHECK_THAT(help.message, Catch::Contains(word));
+
+  const auto version = load({"--version"});
+  CHECK(version.action == ConfigOutcome::Action::exit_ok);
+  CHECK_THAT(version.message, Catch::StartsWith("tessera "));
+}
