@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# README command 2 (and CI): install what is missing, build, and run the whole test suite twice:
+# a Release build, then a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== Release build and tests"
+bash scripts/build.sh build
+(cd build && ctest -j "$jobs" --output-on-failure)
+
+echo "== ASan+UBSan build and tests"
+bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=ON
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build-asan && ctest -j "$jobs" --output-on-failure)
