@@ -54,6 +54,8 @@ int run_server(const Config& config) {
                  e.what());
     return 1;
   }
+  // Installed before the "listening" line, so a signal right after start-up is a clean stop.
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
   listener->run();
 
   const auto endpoint = listener->local_endpoint();
@@ -67,7 +69,6 @@ int run_server(const Config& config) {
                config.effective_workers());
 
   // Graceful stop: close the acceptor, let sessions drain, stop when none is left or on deadline.
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
   net::steady_timer drain_timer(ioc);
   std::function<void()> wait_for_drain;
   const auto deadline_holder = std::make_shared<std::chrono::steady_clock::time_point>();
