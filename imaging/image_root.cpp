@@ -51,9 +51,11 @@ Result<ResolvedFile> ImageRoot::resolve(std::string_view identifier) const {
   // The real path must be strictly below the root: symlinks may point anywhere inside it.
   const std::string_view real_path(real.get());
   const std::string& root = root_.native();
-  if (real_path.size() <= root.size() + 1 || real_path.compare(0, root.size(), root) != 0 ||
-      real_path[root.size()] != '/')
-    return not_found();
+  const bool inside = root == "/"
+                          ? real_path.size() > 1
+                          : real_path.size() > root.size() + 1 && real_path.starts_with(root) &&
+                                real_path[root.size()] == '/';
+  if (!inside) return not_found();
 
   struct stat st {};
   if (::stat(real.get(), &st) != 0 || !S_ISREG(st.st_mode)) return not_found();

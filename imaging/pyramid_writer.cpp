@@ -1,5 +1,7 @@
 #include "imaging/pyramid_writer.hpp"
 
+#include "imaging/tiff_handle.hpp"
+
 #include <tiffio.h>
 
 #include <algorithm>
@@ -8,10 +10,6 @@
 
 namespace tessera {
 namespace {
-
-struct TiffCloser {
-  void operator()(TIFF* tif) const noexcept { TIFFClose(tif); }
-};
 
 std::optional<Error> write_level(TIFF* tif, const Raster& img, const PyramidOptions& o,
                                  bool reduced) {
@@ -101,7 +99,7 @@ std::optional<Error> write_pyramid_tiff(const std::filesystem::path& path, const
                                         const PyramidOptions& options) {
   if (full.type != SampleType::u8 || full.empty())
     return make_error(Errc::internal, "need a non-empty 8-bit raster");
-  std::unique_ptr<TIFF, TiffCloser> tif(TIFFOpen(path.c_str(), "w"));
+  TiffPtr tif(TIFFOpen(path.c_str(), "w"));
   if (!tif) return make_error(Errc::internal, "cannot create TIFF file");
 
   if (auto err = write_level(tif.get(), full, options, false)) return err;

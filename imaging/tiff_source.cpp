@@ -1,5 +1,7 @@
 #include "imaging/tiff_source.hpp"
 
+#include "imaging/tiff_handle.hpp"
+
 #include <spdlog/spdlog.h>
 #include <tiffio.h>
 
@@ -13,11 +15,6 @@ namespace {
 
 constexpr std::size_t max_idle_handles = 8;
 constexpr tmsize_t max_single_allocation = 512 * 1024 * 1024;  // bounds decode memory per call
-
-struct TiffCloser {
-  void operator()(TIFF* tif) const noexcept { TIFFClose(tif); }
-};
-using TiffPtr = std::unique_ptr<TIFF, TiffCloser>;
 
 struct OptionsFree {
   void operator()(TIFFOpenOptions* o) const noexcept { TIFFOpenOptionsFree(o); }

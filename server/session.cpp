@@ -175,7 +175,8 @@ void Session::run(const std::shared_ptr<Slot>& slot, Reply reply) {
 
 void Session::complete(const std::shared_ptr<Slot>& slot, Response response) {
   ctx_.router.finalize(response);
-  if (ctx_.stopping) slot->keep_alive = false;
+  // Shutting down: answer everything already read, and close after the last of it.
+  if (ctx_.stopping && slot == queue_.back()) slot->keep_alive = false;
 
   http::response<SharedBody> msg{static_cast<http::status>(response.status), slot->version};
   for (auto& [name, value] : response.headers) msg.set(name, value);

@@ -4,21 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "imaging/pyramid_writer.hpp"
 #include "tests/integration/fixture.hpp"
 
 using namespace tessera;
 using namespace tessera::testing;
-
-namespace {
-
-Raster level_pixels(const Raster& full, int k) {
-  Raster r = full;
-  for (int i = 0; i < k; ++i) r = halve(r);
-  return r;
-}
-
-}  // namespace
 
 TEST_CASE("iiif: info.json describes the pyramid and a usable id") {
   auto server = start_server();
@@ -60,7 +49,7 @@ TEST_CASE("iiif: every viewer tile of every level matches the source, edge tiles
     const std::int64_t W = c.full->width, H = c.full->height;
     for (int k = 0; k < 3; ++k) {
       const std::int64_t s = std::int64_t{1} << k;
-      const Raster level = level_pixels(*c.full, k);
+      const Raster level = pyramid_level(*c.full, k);
       for (std::int64_t y = 0; y < H; y += 256 * s)
         for (std::int64_t x = 0; x < W; x += 256 * s) {
           const std::int64_t w = std::min(256 * s, W - x), h = std::min(256 * s, H - y);

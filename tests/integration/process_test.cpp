@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <fstream>
-#include <thread>
 
 #include "tests/integration/fixture.hpp"
 
@@ -57,25 +56,32 @@ TEST_CASE("process: one access-log line per request, to LOGFILE") {
 
 TEST_CASE("process: SIGTERM finishes in-flight requests and exits 0") {
   auto server = start_server({"--workers", "1"});
-  // Several slow full-image renders queued on one worker, then SIGTERM while they run.
+  // Eight pipelined renders of ~3000 px each, queued on one worker.
+  const int n = 8;
   Connection c(server->port());
   std::string batch;
-  for (int i = 0; i < 3; ++i)
-    batch += "GET /iiif/rgb.tif/full/" + std::to_string(900 + i) +
-             ",/0/default.jpg HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (int i = 0; i < n; ++i)
+    batch += "GET /iiif/rgb.tif/full/^" + std::to_string(3000 + i) + ",/0/default.jpg HTTP/1.1\r\nHost: t\r\n\r\n";
   c.send(batch);
-  std::this_thread::sleep_for(50ms);
-  std::thread stopper([&] { ::kill(server->pid(), SIGTERM); });
-  for (int i = 0; i < 3; ++i) {
+  // Once the first answer is here the others are read and in flight: now ask the server to stop.
+  auto first = c.read_response();
+  CHECK(first.status == 200);
+  REQUIRE(::kill(server->pid(), SIGTERM) == 0);
+  int answered = 1;
+  std::string last_connection;
+  for (int i = 1; i < n; ++i) {
     const auto r = c.read_response();
+    INFO("response " << i << ": " << r.header("content-type") << ", " << r.body.size() << " bytes");
     CHECK(r.status == 200);
-    CHECK(decode_jpeg(r.body).width == 900 + i);
+    CHECK(decode_jpeg(r.body).width == 3000 + i);
+    last_connection = r.header("connection");
+    ++answered;
   }
-  stopper.join();
+  CHECK(answered == n);
+  CHECK(last_connection == "close");  // only the last in-flight response closes the connection
   CHECK(c.closed_within(5s));
-  CHECK(server->stop(0) == 0);  // signal 0 only waits
-  // After shutdown nobody is listening.
-  CHECK_THROWS(Connection(server->port()));
+  CHECK(server->stop(0) == 0);  // signal 0 only waits for the exit
+  CHECK_THROWS(Connection(server->port()));  // nobody listens any more
 }
 
 TEST_CASE("process: SIGINT on an idle server exits 0 promptly") {

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <boost/beast/http/parser.hpp>
+
 #include <boost/beast/http/string_body.hpp>
+#include "imaging/pyramid_writer.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -51,6 +53,12 @@ Raster test_pattern(std::int64_t width, std::int64_t height, int bands) {
       }
     }
   }
+  return r;
+}
+
+Raster pyramid_level(const Raster& full, int k) {
+  Raster r = full;
+  for (int i = 0; i < k; ++i) r = halve(r);
   return r;
 }
 

@@ -33,6 +33,9 @@ class TempDir {
 // still compresses well enough: 4-pixel stripes whose values step by large amounts.
 Raster test_pattern(std::int64_t width, std::int64_t height, int bands);
 
+// Level k of a pyramid as write_pyramid_tiff stores it: `full` halved k times.
+Raster pyramid_level(const Raster& full, int k);
+
 // A region of a raster (no scaling).
 Raster crop(const Raster& in, std::int64_t x, std::int64_t y, std::int64_t w, std::int64_t h);
 

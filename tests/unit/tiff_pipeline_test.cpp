@@ -14,16 +14,10 @@
 using namespace tessera;
 using testing::compare;
 using testing::crop;
+using testing::pyramid_level;
 using testing::test_pattern;
 
 namespace {
-
-// Level k of the pyramid as the writer stores it: the pattern halved k times.
-Raster level_pixels(const Raster& full, int k) {
-  Raster r = full;
-  for (int i = 0; i < k; ++i) r = halve(r);
-  return r;
-}
 
 std::shared_ptr<TiffSource> open_tiff(const std::filesystem::path& p) {
   auto s = TiffSource::open(p);
@@ -78,7 +72,7 @@ TEST_CASE("tiff source: lossless compressions give back the exact pixels of ever
   REQUIRE_FALSE(write_pyramid_tiff(path, full, {128, 128, compression}));
   auto src = open_tiff(path);
   for (std::size_t k = 0; k < src->info().levels.size(); ++k) {
-    const Raster expected = level_pixels(full, static_cast<int>(k));
+    const Raster expected = pyramid_level(full, static_cast<int>(k));
     const LevelInfo& lv = src->info().levels[k];
     auto got = src->read_region(k, Rect{0, 0, lv.width, lv.height});
     REQUIRE(got.ok());
@@ -142,7 +136,7 @@ TEST_CASE("pipeline: viewer tiles are exact crops of the stored level, edges inc
 
   for (int k = 0; k < 3; ++k) {
     const std::int64_t scale = std::int64_t{1} << k;
-    const Raster level = level_pixels(full, k);
+    const Raster level = pyramid_level(full, k);
     // Every tile of this level, as OpenSeadragon asks for it: region = tile * scale, clipped.
     for (std::int64_t ty = 0; ty * 256 < level.height; ++ty)
       for (std::int64_t tx = 0; tx * 256 < level.width; ++tx) {
