@@ -61,7 +61,8 @@ TEST_CASE("process: SIGTERM finishes in-flight requests and exits 0") {
   Connection c(server->port());
   std::string batch;
   for (int i = 0; i < n; ++i)
-    batch += "GET /iiif/rgb.tif/full/^" + std::to_string(3000 + i) + ",/0/default.jpg HTTP/1.1\r\nHost: t\r\n\r\n";
+    batch += "GET /iiif/rgb.tif/full/^" + std::to_string(3000 + i) +
+             ",/0/default.jpg HTTP/1.1\r\nHost: t\r\n\r\n";
   c.send(batch);
   // Once the first answer is here the others are read and in flight: now ask the server to stop.
   auto first = c.read_response();
@@ -80,7 +81,7 @@ TEST_CASE("process: SIGTERM finishes in-flight requests and exits 0") {
   CHECK(answered == n);
   CHECK(last_connection == "close");  // only the last in-flight response closes the connection
   CHECK(c.closed_within(5s));
-  CHECK(server->stop(0) == 0);  // signal 0 only waits for the exit
+  CHECK(server->stop(0) == 0);               // signal 0 only waits for the exit
   CHECK_THROWS(Connection(server->port()));  // nobody listens any more
 }
 

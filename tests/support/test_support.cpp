@@ -174,6 +174,9 @@ HttpResponse Connection::read_response(bool head) {
         deadline - std::chrono::steady_clock::now());
     const long n = impl_->receive(std::max(left, 1ms));
     if (n == 0) {
+      // A parser that saw nothing would report a default 200: closing before a response is an
+      // error.
+      if (!parser.got_some()) throw std::runtime_error("connection closed before a response");
       parser.put_eof(ec);
       if (ec || !parser.is_done()) throw std::runtime_error("connection closed mid-response");
     } else if (n < 0) {
