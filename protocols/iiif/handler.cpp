@@ -45,6 +45,12 @@ std::string Handler::image_id(const Request& request, const std::string& identif
   return base + options_.route + "/" + percent_encode(identifier);
 }
 
+Handler::Handler(Engine& engine, Options options)
+    : engine_(engine),
+      options_(std::move(options)),
+      profile_link_("<http://iiif.io/api/image/3/" + compliance().level +
+                    ".json>;rel=\"profile\"") {}
+
 Reply Handler::handle(const Request& request, std::string_view rest) const {
   auto parsed = parse(rest);
   if (!parsed) return error_response(parsed.error());
@@ -90,12 +96,14 @@ Response Handler::info(const Request& request, const ParsedRequest& parsed,
       make_etag("info|" + stamp_key(file.stamp) + "|" + id + "|" + content_type);
   const std::int64_t mtime = file.stamp.mtime_seconds();
 
-  Response r =
-      is_not_modified(request, etag, mtime)
-          ? not_modified(etag, mtime, options_.cache_control)
-          : make_response(200, content_type, info_json(source.info(), id, options_.limits).dump(2));
-  add_validators(r, etag, mtime, options_.cache_control);
-  r.set("Vary", "Accept");
+  Response r;
+  if (is_not_modified(request, etag, mtime)) {
+    r = not_modified(etag, mtime, options_.cache_control);
+  } else {
+    r = make_response(200, content_type, info_json(source.info(), id, options_.limits).dump(2));
+    add_validators(r, etag, mtime, options_.cache_control);
+  }
+  r.set("Vary", "Accept");  // the Content-Type depends on Accept
   return r;
 }
 
@@ -114,8 +122,7 @@ Reply Handler::image(const Request& request, const ParsedRequest& parsed, const 
   const std::string etag = make_etag(key);
   const std::int64_t mtime = file.stamp.mtime_seconds();
   const std::string cache_control = options_.cache_control;
-  const std::string profile_link =
-      "<http://iiif.io/api/image/3/" + iiif::compliance().level + ".json>;rel=\"profile\"";
+  const std::string profile_link = profile_link_;
 
   auto finish = [=](SharedBytes bytes, CacheOutcome outcome) {
     Response r;

@@ -21,7 +21,7 @@ struct Options {
 
 class Handler {
  public:
-  Handler(Engine& engine, Options options) : engine_(engine), options_(std::move(options)) {}
+  Handler(Engine& engine, Options options);
 
   // `rest` is the request path after "<route>/".
   Reply handle(const Request& request, std::string_view rest) const;
@@ -37,6 +37,7 @@ class Handler {
 
   Engine& engine_;
   Options options_;
+  std::string profile_link_;  // Link header of image responses: the compliance level
 };
 
 }  // namespace tessera::iiif

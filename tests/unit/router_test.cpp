@@ -60,6 +60,7 @@ TEST_CASE("router: a first open is deferred to a worker, later requests are answ
   const Response miss = f.get("/iiif/img.tif/0,0,256,256/256,/0/default.jpg");
   REQUIRE(miss.status == 200);
   CHECK(miss.cache == CacheOutcome::miss);
+  CHECK(miss.header("Link") == "<http://iiif.io/api/image/3/level1.json>;rel=\"profile\"");
   auto again = f.route("/iiif/img.tif/0,0,256,256/256,/0/default.jpg");
   REQUIRE(std::holds_alternative<Response>(again));
   const Response& hit = std::get<Response>(again);
