@@ -212,5 +212,6 @@ TEST_CASE("http: /health and /metrics") {
   CHECK_THAT(m.body, Catch::Contains("tessera_requests_total{protocol=\"iiif\",status=\"404\"} 1"));
   CHECK_THAT(m.body, Catch::Contains("tessera_cache_hits_total{cache=\"responses\"} 1"));
   CHECK_THAT(m.body, Catch::Contains("tessera_request_duration_seconds_count"));
-  CHECK_THAT(m.body, Catch::Contains("tessera_open_connections "));  // at least this one; others may be closing
+  CHECK_THAT(m.body, Catch::Contains(
+                         "tessera_open_connections "));  // at least this one; others may be closing
 }
