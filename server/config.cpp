@@ -260,13 +260,10 @@ ConfigOutcome load_config(const std::vector<std::string>& args, const EnvLookup&
   }
 
   Config config = defaults;
-  std::string current;
   try {
-    current = "config";
     const auto from_file =
         config_path.empty() ? std::map<std::string, std::string>{} : read_config_file(config_path);
     for (const Setting& s : settings()) {
-      current = s.flag;
       std::optional<std::string> value;
       std::string origin;
       if (auto it = given.find(s.flag); it != given.end()) {

@@ -71,10 +71,9 @@ int run_server(const Config& config) {
   // Graceful stop: close the acceptor, let sessions drain, stop when none is left or on deadline.
   net::steady_timer drain_timer(ioc);
   std::function<void()> wait_for_drain;
-  const auto deadline_holder = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::chrono::steady_clock::time_point deadline;
   wait_for_drain = [&] {
-    if (metrics.open_connections.load() == 0 ||
-        std::chrono::steady_clock::now() >= *deadline_holder) {
+    if (metrics.open_connections.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
       if (metrics.open_connections.load() > 0)
         spdlog::warn("grace period over with {} connections open", metrics.open_connections.load());
       ioc.stop();
@@ -86,7 +85,7 @@ int run_server(const Config& config) {
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: stopping; finishing in-flight requests", signal);
-    *deadline_holder = std::chrono::steady_clock::now() + config.shutdown_grace;
+    deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
     listener->stop();
     context.shutdown_sessions();
     wait_for_drain();

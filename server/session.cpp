@@ -125,11 +125,13 @@ void Session::on_read(beast::error_code ec, std::size_t) {
     if (queue_.empty()) close();
     return;
   }
-  if (ec == http::error::header_limit) return reject(431, "request header too large");
-  if (ec == http::error::body_limit) return reject(413, "request bodies are not accepted");
+  if (ec == http::error::header_limit)
+    return reject(make_error(Errc::header_too_large, "request header too large"));
+  if (ec == http::error::body_limit)
+    return reject(make_error(Errc::payload_too_large, "request bodies are not accepted"));
   if (ec) {
     spdlog::debug("{}: bad request: {}", peer_, ec.message());
-    return reject(400, "malformed HTTP request");
+    return reject(make_error(Errc::bad_request, "malformed HTTP request"));
   }
 
   auto& msg = parser_->get();
@@ -195,7 +197,7 @@ void Session::complete(const std::shared_ptr<Slot>& slot, Response response) {
   do_write();
 }
 
-void Session::reject(unsigned status, const std::string& message) {
+void Session::reject(const Error& error) {
   closing_ = true;
   auto slot = std::make_shared<Slot>();
   slot->keep_alive = false;
@@ -203,10 +205,7 @@ void Session::reject(unsigned status, const std::string& message) {
   slot->protocol = "other";
   queue_.push_back(slot);
   ++ctx_.metrics.in_flight;
-  Errc code = status == 431   ? Errc::header_too_large
-              : status == 413 ? Errc::payload_too_large
-                              : Errc::bad_request;
-  complete(slot, error_response(make_error(code, message)));
+  complete(slot, error_response(error));
 }
 
 void Session::do_write() {

@@ -60,7 +60,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void run(const std::shared_ptr<Slot>& slot, Reply reply);
   void complete(const std::shared_ptr<Slot>& slot, Response response);
-  void reject(unsigned status, const std::string& message);
+  void reject(const Error& error);  // answer an unreadable request, then close
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
 

@@ -44,22 +44,13 @@ constexpr std::array<std::string_view, 2> level2_formats{"jpg", "png"};
 constexpr std::array<std::string_view, 1> level1_qualities{"default"};
 constexpr std::array<std::string_view, 3> level2_qualities{"default", "color", "gray"};
 
-template <class Range>
-bool all_supported(const Range& required) {
-  return std::all_of(required.begin(), required.end(), [](Feature f) { return supports(f); });
+template <class Range, class T>
+bool contains(const Range& range, const T& value) {
+  return std::ranges::find(range, value) != std::ranges::end(range);
 }
 
 bool serves_format(std::string_view f) {
   return find_output_format(f) != nullptr;
-}
-bool serves_quality(std::string_view q) {
-  const auto s = supported_qualities();
-  return std::find(s.begin(), s.end(), q) != s.end();
-}
-
-template <class Range, class Pred>
-bool all_of(const Range& r, Pred p) {
-  return std::all_of(r.begin(), r.end(), p);
 }
 
 }  // namespace
@@ -74,51 +65,37 @@ bool supports(Feature feature) {
   return false;
 }
 
-std::span<const std::string_view> supported_qualities() {
-  return qualities;
+bool serves_quality(std::string_view q) {
+  return contains(qualities, q);
 }
-
 bool is_known_quality(std::string_view q) {
-  return std::find(known_qualities.begin(), known_qualities.end(), q) != known_qualities.end();
+  return contains(known_qualities, q);
 }
-
 bool is_known_format(std::string_view f) {
-  return std::find(known_formats.begin(), known_formats.end(), f) != known_formats.end() ||
-         serves_format(f);
+  return contains(known_formats, f) || serves_format(f);
 }
 
 Compliance compliance() {
-  const bool level1 = all_supported(level1_features) && all_of(level1_formats, serves_format) &&
-                      all_of(level1_qualities, serves_quality);
-  const bool level2 = level1 && all_supported(level2_features) &&
-                      all_of(level2_formats, serves_format) &&
-                      all_of(level2_qualities, serves_quality);
+  const auto all = [](const auto& range, auto pred) { return std::ranges::all_of(range, pred); };
+  const bool level1 = all(level1_features, supports) && all(level1_formats, serves_format) &&
+                      all(level1_qualities, serves_quality);
+  const bool level2 = level1 && all(level2_features, supports) &&
+                      all(level2_formats, serves_format) && all(level2_qualities, serves_quality);
   Compliance c;
   c.level = level2 ? "level2" : level1 ? "level1" : "level0";
 
-  const auto in_level = [&](Feature f) {
-    const bool l1 =
-        std::find(level1_features.begin(), level1_features.end(), f) != level1_features.end();
-    const bool l2 =
-        std::find(level2_features.begin(), level2_features.end(), f) != level2_features.end();
-    return (level1 && l1) || (level2 && l2);
+  // What the reached level already requires is not listed again as "extra".
+  const auto covered = [&](const auto& in1, const auto& in2, const auto& value) {
+    return (level1 && contains(in1, value)) || (level2 && contains(in2, value));
   };
   for (const auto& f : features)
-    if (f.supported && !in_level(f.feature)) c.extra_features.emplace_back(f.name);
-
-  const auto in_list = [](const auto& list, std::string_view v) {
-    return std::find(list.begin(), list.end(), v) != list.end();
-  };
-  for (const auto& f : output_formats()) {
-    const bool covered = (level2 && in_list(level2_formats, f.extension)) ||
-                         (level1 && in_list(level1_formats, f.extension));
-    if (!covered) c.extra_formats.emplace_back(f.extension);
-  }
-  for (std::string_view q : qualities) {
-    const bool covered =
-        (level2 && in_list(level2_qualities, q)) || (level1 && in_list(level1_qualities, q));
-    if (!covered) c.extra_qualities.emplace_back(q);
-  }
+    if (f.supported && !covered(level1_features, level2_features, f.feature))
+      c.extra_features.emplace_back(f.name);
+  for (const auto& f : output_formats())
+    if (!covered(level1_formats, level2_formats, f.extension))
+      c.extra_formats.emplace_back(f.extension);
+  for (std::string_view q : qualities)
+    if (!covered(level1_qualities, level2_qualities, q)) c.extra_qualities.emplace_back(q);
   return c;
 }
 

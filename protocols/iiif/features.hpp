@@ -40,7 +40,7 @@ std::span<const FeatureEntry> feature_table();
 bool supports(Feature feature);
 
 // Qualities the pipeline can produce.
-std::span<const std::string_view> supported_qualities();
+bool serves_quality(std::string_view quality);
 bool is_known_quality(std::string_view quality);  // any quality the Image API defines
 
 // Formats the Image API names; whether each is served comes from the encoder registry.

@@ -121,20 +121,19 @@ Reply Handler::image(const Request& request, const ParsedRequest& parsed, const 
                           std::to_string(engine_.encode_options().jpeg_quality);
   const std::string etag = make_etag(key);
   const std::int64_t mtime = file.stamp.mtime_seconds();
-  const std::string cache_control = options_.cache_control;
-  const std::string profile_link = profile_link_;
 
-  auto finish = [=](SharedBytes bytes, CacheOutcome outcome) {
+  auto finish = [this, format, etag, mtime](SharedBytes bytes, CacheOutcome outcome) {
     Response r;
     r.set("Content-Type", std::string(format->mime_type));
     r.body = std::move(bytes);
     r.cache = outcome;
-    add_validators(r, etag, mtime, cache_control);
-    r.set("Link", profile_link);
+    add_validators(r, etag, mtime, options_.cache_control);
+    r.set("Link", profile_link_);
     return r;
   };
 
-  if (is_not_modified(request, etag, mtime)) return not_modified(etag, mtime, cache_control);
+  if (is_not_modified(request, etag, mtime))
+    return not_modified(etag, mtime, options_.cache_control);
   if (auto cached = engine_.responses().get(key)) return finish(*cached, CacheOutcome::hit);
 
   return Deferred{[this, source, spec = *spec, format, key, finish] {

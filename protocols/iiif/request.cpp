@@ -12,8 +12,8 @@
 namespace tessera::iiif {
 namespace {
 
-// Bigger than any real image side (terapixel images are ~2^20 wide), small enough that
-// products of two never overflow 64 bits... with __int128 where it matters.
+// Bigger than any real image side (terapixel images are about 2^20 wide); products of two such
+// values are computed in __int128.
 constexpr std::int64_t max_coordinate = std::int64_t{1} << 40;
 // Absolute ceiling on output pixels whatever the configured limits, to bound memory.
 constexpr std::int64_t hard_max_area = std::int64_t{1} << 28;
@@ -167,8 +167,7 @@ Result<ImageRequest> parse_image(std::string_view region, std::string_view size,
   const std::string_view quality = quality_format.substr(0, dot);
   const std::string_view format = quality_format.substr(dot + 1);
   if (!is_known_quality(quality)) return bad("unknown quality");
-  const auto served = supported_qualities();
-  if (std::find(served.begin(), served.end(), quality) == served.end())
+  if (!serves_quality(quality))
     return unimplemented("quality '" + std::string(quality) + "' is not supported");
   if (!is_known_format(format)) return bad("unknown format");
   if (!find_output_format(format))
