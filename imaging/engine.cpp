@@ -3,6 +3,8 @@
 #include <array>
 #include <fstream>
 
+#include "imaging/jp2_source.hpp"
+#include "imaging/jpeg_source.hpp"
 #include "imaging/tiff_source.hpp"
 
 namespace tessera {
@@ -37,33 +39,61 @@ Engine::Engine(const EngineOptions& options)
       sources_(std::max<std::size_t>(options.max_open_images, cache_shards), cache_shards),
       responses_(options.response_cache_bytes, cache_shards) {}
 
-std::shared_ptr<const ImageSource> Engine::cached_source(const ResolvedFile& file) {
-  auto hit = sources_.get(file.path.native());
+namespace {
+
+std::string source_key(const ResolvedFile& file, std::size_t image) {
+  return file.path.native() + '\n' + std::to_string(image);
+}
+
+template <class S>
+Result<std::shared_ptr<const ImageSource>> opened(Result<std::shared_ptr<S>> r) {
+  if (!r) return r.error();
+  return std::shared_ptr<const ImageSource>(std::move(r.value()));
+}
+
+}  // namespace
+
+std::shared_ptr<const ImageSource> Engine::cached_source(const ResolvedFile& file,
+                                                         std::size_t image) {
+  const std::string key = source_key(file, image);
+  auto hit = sources_.get(key);
   if (!hit) return nullptr;
   if (hit->stamp != file.stamp) {  // replaced or rewritten since it was opened
-    sources_.erase(file.path.native());
+    sources_.erase(key);
     return nullptr;
   }
   return hit->source;
 }
 
-Result<std::shared_ptr<const ImageSource>> Engine::open_source(const ResolvedFile& file) {
-  if (auto cached = cached_source(file)) return cached;
+Result<std::shared_ptr<const ImageSource>> Engine::open_source(const ResolvedFile& file,
+                                                               std::size_t image) {
+  if (auto cached = cached_source(file, image)) return cached;
+  if (image > 0) {  // another image of a stack: open it through the stack's first image
+    auto first = open_source(file, 0);
+    if (!first) return first.error();
+    auto other = (*first)->stack_image(image);
+    if (!other) return other.error();
+    sources_.put(source_key(file, image), OpenImage{file.stamp, *other});
+    return other;
+  }
+
+  Result<std::shared_ptr<const ImageSource>> source =
+      make_error(Errc::not_implemented, "unsupported image format");
   switch (sniff(file.path)) {
-    case FileKind::tiff: {
-      auto opened = TiffSource::open(file.path);
-      if (!opened) return opened.error();
-      std::shared_ptr<const ImageSource> source = std::move(opened.value());
-      sources_.put(file.path.native(), OpenImage{file.stamp, source});
-      return source;
-    }
+    case FileKind::tiff:
+      source = opened(TiffSource::open(file.path, options_.sources));
+      break;
     case FileKind::jpeg:
+      source = opened(JpegSource::open(file.path, options_.sources));
+      break;
     case FileKind::jpeg2000:
-      return make_error(Errc::not_implemented, "this image format is not supported yet");
+      source = opened(Jp2Source::open(file.path, options_.sources));
+      break;
     case FileKind::unknown:
       break;
   }
-  return make_error(Errc::not_implemented, "unsupported image format");
+  if (source) sources_.put(source_key(file, image), OpenImage{file.stamp, *source});
+  return source;
 }
 
 Result<std::string> Engine::render_encoded(const ImageSource& source, const RenderSpec& spec,

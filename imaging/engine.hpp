@@ -18,7 +18,8 @@ namespace tessera {
 
 struct EngineOptions {
   std::filesystem::path root;
-  std::size_t max_open_images = 1000;
+  std::size_t max_open_images = 1000;  // headers kept, with their open files
+  SourceOptions sources;
   std::size_t response_cache_bytes = 256u << 20;
   EncodeOptions encode;
 };
@@ -34,9 +35,12 @@ class Engine {
   }
 
   // Cheap: an already open image if this exact file version is cached, else nullptr.
-  std::shared_ptr<const ImageSource> cached_source(const ResolvedFile& file);
-  // Blocking: opens the file and reads its header (run on a worker).
-  Result<std::shared_ptr<const ImageSource>> open_source(const ResolvedFile& file);
+  std::shared_ptr<const ImageSource> cached_source(const ResolvedFile& file,
+                                                   std::size_t image = 0);
+  // Blocking: opens the file and reads its header (run on a worker). `image` selects an image
+  // of a stack (multi-page file); Errc::not_found when there is no such image.
+  Result<std::shared_ptr<const ImageSource>> open_source(const ResolvedFile& file,
+                                                         std::size_t image = 0);
 
   // Blocking: pixels for `spec`, encoded.
   Result<std::string> render_encoded(const ImageSource& source, const RenderSpec& spec,

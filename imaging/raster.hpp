@@ -27,6 +27,30 @@ constexpr std::size_t bytes_per_sample(SampleType t) noexcept {
   return 1;
 }
 
+// Calls f(T{}) with the C++ type of samples of type `t`.
+template <class F>
+decltype(auto) with_sample_type(SampleType t, F&& f) {
+  switch (t) {
+    case SampleType::u8:
+      return f(std::uint8_t{});
+    case SampleType::u16:
+      return f(std::uint16_t{});
+    case SampleType::u32:
+      return f(std::uint32_t{});
+    case SampleType::i8:
+      return f(std::int8_t{});
+    case SampleType::i16:
+      return f(std::int16_t{});
+    case SampleType::i32:
+      return f(std::int32_t{});
+    case SampleType::f32:
+      return f(float{});
+    case SampleType::f64:
+      return f(double{});
+  }
+  return f(std::uint8_t{});
+}
+
 struct Raster {
   std::int64_t width = 0;
   std::int64_t height = 0;

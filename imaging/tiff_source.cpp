@@ -119,7 +119,8 @@ Error corrupt(const std::string& what) {
 TiffSource::TiffSource(std::filesystem::path path) : path_(std::move(path)) {}
 TiffSource::~TiffSource() = default;
 
-Result<std::shared_ptr<TiffSource>> TiffSource::open(const std::filesystem::path& path) {
+Result<std::shared_ptr<TiffSource>> TiffSource::open(const std::filesystem::path& path,
+                                                     const SourceOptions&) {
   auto handle = open_handle(path);
   if (!handle) return corrupt("not a readable TIFF file");
   TIFF* tif = handle->tif.get();
@@ -209,7 +210,27 @@ void TiffSource::release(std::unique_ptr<Handle> handle) const {
   if (idle_.size() < max_idle_handles) idle_.push_back(std::move(handle));
 }
 
-Result<Raster> TiffSource::read_tile(std::size_t level, std::int64_t tile_x,
+Result<Raster> TiffSource::read_stored(std::size_t level, const Rect& region) const {
+  const LevelInfo& lv = info_.levels[level];
+  const std::int64_t tw = lv.tile_width, th = lv.tile_height;
+  Raster out(region.w, region.h, info_.bands, info_.sample_type);
+  const std::size_t px = out.pixel_bytes();
+  for (std::int64_t ty = region.y / th; ty <= (region.bottom() - 1) / th; ++ty) {
+    for (std::int64_t tx = region.x / tw; tx <= (region.right() - 1) / tw; ++tx) {
+      auto tile = decode_tile(level, tx, ty);
+      if (!tile) return tile.error();
+      const Rect tile_rect{tx * tw, ty * th, tile->width, tile->height};
+      const Rect part = intersect(tile_rect, region);
+      for (std::int64_t y = part.y; y < part.bottom(); ++y)
+        std::memcpy(out.row(y - region.y) + static_cast<std::size_t>(part.x - region.x) * px,
+                    tile->row(y - tile_rect.y) + static_cast<std::size_t>(part.x - tile_rect.x) * px,
+                    static_cast<std::size_t>(part.w) * px);
+    }
+  }
+  return out;
+}
+
+Result<Raster> TiffSource::decode_tile(std::size_t level, std::int64_t tile_x,
                                      std::int64_t tile_y) const {
   if (level >= info_.levels.size()) return make_error(Errc::internal, "pyramid level out of range");
   const LevelInfo& lv = info_.levels[level];

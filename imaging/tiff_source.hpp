@@ -16,16 +16,19 @@ namespace tessera {
 class TiffSource final : public ImageSource {
  public:
   // Reads the header only. `path` is trusted (already confined to the image root).
-  static Result<std::shared_ptr<TiffSource>> open(const std::filesystem::path& path);
+  static Result<std::shared_ptr<TiffSource>> open(const std::filesystem::path& path,
+                                                  const SourceOptions& options = {});
   ~TiffSource() override;
 
   const ImageInfo& info() const override { return info_; }
-  Result<Raster> read_tile(std::size_t level, std::int64_t tile_x,
-                           std::int64_t tile_y) const override;
 
   struct Handle;  // one open libtiff handle and the last error its library calls reported
 
+ protected:
+  Result<Raster> read_stored(std::size_t level, const Rect& region) const override;
+
  private:
+  Result<Raster> decode_tile(std::size_t level, std::int64_t tile_x, std::int64_t tile_y) const;
   struct LevelLayout {
     std::uint16_t directory = 0;
     bool jpeg_ycbcr = false;  // let libtiff's JPEG codec convert YCbCr to RGB
