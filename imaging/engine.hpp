@@ -35,8 +35,7 @@ class Engine {
   }
 
   // Cheap: an already open image if this exact file version is cached, else nullptr.
-  std::shared_ptr<const ImageSource> cached_source(const ResolvedFile& file,
-                                                   std::size_t image = 0);
+  std::shared_ptr<const ImageSource> cached_source(const ResolvedFile& file, std::size_t image = 0);
   // Blocking: opens the file and reads its header (run on a worker). `image` selects an image
   // of a stack (multi-page file); Errc::not_found when there is no such image.
   Result<std::shared_ptr<const ImageSource>> open_source(const ResolvedFile& file,

@@ -41,8 +41,9 @@ void store_means(const std::vector<double>& sums, const std::vector<std::uint32_
   auto* out = reinterpret_cast<T*>(dst);
   for (std::size_t i = 0; i < sums.size(); ++i) {
     if (counts[i] == 0) {
-      out[i] = std::is_floating_point_v<T> ? static_cast<T>(std::numeric_limits<double>::quiet_NaN())
-                                           : T{};
+      out[i] = std::is_floating_point_v<T>
+                   ? static_cast<T>(std::numeric_limits<double>::quiet_NaN())
+                   : T{};
       continue;
     }
     const double mean = sums[i] / counts[i];
@@ -92,9 +93,8 @@ Result<Raster> ImageSource::read_region(std::size_t level, const Rect& region) c
         accumulate<decltype(t)>(*strip, sy, region.y + oy, factor, region.w, sums, counts);
       });
     }
-    with_sample_type(inf.sample_type, [&](auto t) {
-      store_means<decltype(t)>(sums, counts, out.row(oy));
-    });
+    with_sample_type(inf.sample_type,
+                     [&](auto t) { store_means<decltype(t)>(sums, counts, out.row(oy)); });
   }
   return out;
 }

@@ -33,19 +33,19 @@ struct LevelInfo {
 };
 
 struct ImageInfo {
-  std::string format;             // "tiff", "jpeg2000", "jpeg"
-  std::vector<LevelInfo> levels;  // levels[0] is the full resolution, then decreasing
-  int bands = 0;                  // samples per pixel, alpha included
-  int bits_per_sample = 8;        // as stored in the file (1..64)
+  std::string format;                       // "tiff", "jpeg2000", "jpeg"
+  std::vector<LevelInfo> levels;            // levels[0] is the full resolution, then decreasing
+  int bands = 0;                            // samples per pixel, alpha included
+  int bits_per_sample = 8;                  // as stored in the file (1..64)
   SampleType sample_type = SampleType::u8;  // as delivered by read_region
   ColourSpace colour = ColourSpace::rgb;
   bool has_alpha = false;  // the last band is alpha (associated or not)
   // Per band, the range of the delivered samples: the file's SMin/SMaxSampleValue, else the
   // type's range (the precision's, for odd depths), else, for float, the scanned range.
   std::vector<double> min_values, max_values;
-  double dpi_x = 0, dpi_y = 0;  // pixels per inch, 0 when the file does not say
-  std::string icc_profile;      // the embedded ICC profile's bytes, if any
-  std::string xmp;              // the XMP packet, if any
+  double dpi_x = 0, dpi_y = 0;                  // pixels per inch, 0 when the file does not say
+  std::string icc_profile;                      // the embedded ICC profile's bytes, if any
+  std::string xmp;                              // the XMP packet, if any
   std::map<std::string, std::string> metadata;  // descriptive tags (title, rights, ...)
   std::size_t stack_size = 1;   // separate images in the file (a stack), see stack_image()
   std::size_t stack_index = 0;  // which of them this source shows

@@ -1,20 +1,28 @@
 #include "imaging/tiff_source.hpp"
 
-#include "imaging/tiff_handle.hpp"
-
 #include <spdlog/spdlog.h>
-#include <tiffio.h>
 
-#include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
-#include <cstring>
+#include <limits>
+#include <mutex>
+
+#include "imaging/tiff_decode.hpp"
+#include "imaging/tiff_directory.hpp"
+#include "imaging/tiff_handle.hpp"
 
 namespace tessera {
 namespace {
 
-constexpr std::size_t max_idle_handles = 8;
-constexpr tmsize_t max_single_allocation = 512 * 1024 * 1024;  // bounds decode memory per call
+// libtiff refuses any single allocation above this; our own block buffers obey the same bound.
+constexpr tmsize_t max_single_allocation = 512 * 1024 * 1024;
+constexpr std::uint64_t max_raw_tile = 64u << 20;
+// The float range scan looks at most at this many pixels of the smallest level.
+constexpr std::int64_t range_scan_side = 4096;
+
+std::atomic<std::size_t> idle_handles_total{0};
 
 struct OptionsFree {
   void operator()(TIFFOpenOptions* o) const noexcept { TIFFOpenOptionsFree(o); }
@@ -26,52 +34,8 @@ std::string format_message(const char* module, const char* fmt, va_list ap) {
   return module ? std::string(module) + ": " + buf : std::string(buf);
 }
 
-// A directory's facts, read once at open.
-struct Page {
-  std::uint16_t directory = 0;
-  std::uint32_t width = 0, height = 0;
-  std::uint32_t tile_width = 0, tile_height = 0;
-  std::uint16_t samples = 1, bits = 8, sample_format = SAMPLEFORMAT_UINT;
-  std::uint16_t photometric = PHOTOMETRIC_MINISBLACK, planar = PLANARCONFIG_CONTIG;
-  std::uint16_t compression = COMPRESSION_NONE;
-  std::uint32_t subfile_type = 0;
-  bool tiled = false;
-};
-
-Page read_page(TIFF* tif, std::uint16_t directory) {
-  Page p;
-  p.directory = directory;
-  TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &p.width);
-  TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &p.height);
-  p.tiled = TIFFIsTiled(tif) != 0;
-  if (p.tiled) {
-    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &p.tile_width);
-    TIFFGetField(tif, TIFFTAG_TILELENGTH, &p.tile_height);
-  }
-  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &p.samples);
-  TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &p.bits);
-  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &p.sample_format);
-  TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &p.planar);
-  TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &p.compression);
-  TIFFGetFieldDefaulted(tif, TIFFTAG_SUBFILETYPE, &p.subfile_type);
-  if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &p.photometric))
-    p.photometric = p.samples >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
-  return p;
-}
-
-// A reduced page belongs to the pyramid when its aspect ratio matches the full page's within
-// the one-pixel rounding each halving may introduce.
-bool same_aspect(const Page& full, const Page& p) {
-  const double rx = static_cast<double>(full.width) / p.width;
-  const double ry = static_cast<double>(full.height) / p.height;
-  const double tolerance = std::max(rx, ry) * 2.0 / std::min(p.width, p.height) + 1e-9;
-  return std::abs(rx - ry) / std::max(rx, ry) <= tolerance;
-}
-
-std::string tag_string(TIFF* tif, ttag_t tag) {
-  const char* value = nullptr;
-  if (TIFFGetField(tif, tag, &value) && value) return value;
-  return {};
+Error corrupt(const std::string& what) {
+  return make_error(Errc::corrupt_image, "image could not be read: " + what);
 }
 
 }  // namespace
@@ -79,7 +43,24 @@ std::string tag_string(TIFF* tif, ttag_t tag) {
 struct TiffSource::Handle {
   TiffPtr tif;
   std::string last_error;
-  int current_directory = -1;  // -1: reads must select the directory and set up its codec
+  std::uint64_t current_offset = 0;  // 0: the next read must select its directory
+};
+
+struct TiffSource::File {
+  std::filesystem::path path;
+  SourceOptions options;
+  std::vector<TiffDirectory> directories;
+  std::vector<TiffImage> images;
+
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Handle>> idle;
+
+  ~File() { idle_handles_total -= idle.size(); }
+
+  std::unique_ptr<Handle> acquire();
+  void release(std::unique_ptr<Handle> handle);
+  // Makes `dir` the handle's current directory, with its codec set up for our reads.
+  bool select(Handle& handle, const TiffDirectory& dir) const;
 };
 
 namespace {
@@ -104,178 +85,275 @@ std::unique_ptr<TiffSource::Handle> open_handle(const std::filesystem::path& pat
   TIFFOpenOptionsSetMaxSingleMemAlloc(options.get(), max_single_allocation);
   handle->tif.reset(TIFFOpenExt(path.c_str(), "r", options.get()));
   if (!handle->tif) {
-    spdlog::warn("cannot open TIFF {}: {}", path.string(), handle->last_error);
+    spdlog::warn("cannot open TIFF {}: {}", path.filename().string(), handle->last_error);
     return nullptr;
   }
   return handle;
 }
 
-Error corrupt(const std::string& what) {
-  return make_error(Errc::corrupt_image, "image could not be read: " + what);
-}
-
 }  // namespace
 
-TiffSource::TiffSource(std::filesystem::path path) : path_(std::move(path)) {}
-TiffSource::~TiffSource() = default;
-
-Result<std::shared_ptr<TiffSource>> TiffSource::open(const std::filesystem::path& path,
-                                                     const SourceOptions&) {
-  auto handle = open_handle(path);
-  if (!handle) return corrupt("not a readable TIFF file");
-  TIFF* tif = handle->tif.get();
-
-  std::vector<Page> pages;
-  std::uint16_t directory = 0;
-  do {
-    pages.push_back(read_page(tif, directory++));
-  } while (TIFFReadDirectory(tif) && directory < 4096);
-
-  const Page& full = pages.front();
-  if (full.width == 0 || full.height == 0) return corrupt("the first page has no pixels");
-  if (!full.tiled)
-    return make_error(Errc::not_implemented, "strip (untiled) TIFF is not supported yet");
-  if (full.bits != 8 || full.sample_format != SAMPLEFORMAT_UINT)
-    return make_error(Errc::not_implemented, "only 8-bit unsigned TIFF is supported so far");
-  if (full.planar != PLANARCONFIG_CONTIG && full.samples > 1)
-    return make_error(Errc::not_implemented, "planar-separate TIFF is not supported yet");
-  const bool grey =
-      full.photometric == PHOTOMETRIC_MINISBLACK || full.photometric == PHOTOMETRIC_MINISWHITE;
-  const bool rgb = full.photometric == PHOTOMETRIC_RGB || full.photometric == PHOTOMETRIC_YCBCR;
-  if (!grey && !rgb)
-    return make_error(Errc::not_implemented, "this TIFF colour space is not supported yet");
-  if (full.tile_width == 0 || full.tile_height == 0) return corrupt("invalid tile size");
-
-  std::vector<Page> levels{full};
-  for (std::size_t i = 1; i < pages.size(); ++i) {
-    const Page& p = pages[i];
-    if (!p.tiled || p.width == 0 || p.height == 0 || p.tile_width == 0 || p.tile_height == 0)
-      continue;
-    if (p.width >= full.width || p.samples != full.samples || p.bits != full.bits) continue;
-    if (p.sample_format != full.sample_format || p.planar != full.planar) continue;
-    if ((p.subfile_type & FILETYPE_MASK) != 0 || !same_aspect(full, p)) continue;
-    levels.push_back(p);
-  }
-  std::sort(levels.begin() + 1, levels.end(),
-            [](const Page& a, const Page& b) { return a.width > b.width; });
-  levels.erase(std::unique(levels.begin(), levels.end(),
-                           [](const Page& a, const Page& b) { return a.width == b.width; }),
-               levels.end());
-
-  auto source = std::shared_ptr<TiffSource>(new TiffSource(path));
-  ImageInfo& info = source->info_;
-  info.format = "tiff";
-  info.bands = full.samples;
-  info.bits_per_sample = full.bits;
-  info.sample_type = SampleType::u8;
-  info.colour = grey ? ColourSpace::grey : ColourSpace::rgb;
-  for (const Page& p : levels) {
-    info.levels.push_back(LevelInfo{p.width, p.height, p.tile_width, p.tile_height});
-    source->layout_.push_back(LevelLayout{
-        p.directory, p.compression == COMPRESSION_JPEG && p.photometric == PHOTOMETRIC_YCBCR,
-        p.photometric == PHOTOMETRIC_MINISWHITE});
-  }
-
-  if (TIFFSetDirectory(tif, 0)) {
-    const std::pair<ttag_t, const char*> tags[] = {{TIFFTAG_IMAGEDESCRIPTION, "description"},
-                                                   {TIFFTAG_ARTIST, "creator"},
-                                                   {TIFFTAG_COPYRIGHT, "rights"},
-                                                   {TIFFTAG_DATETIME, "date"},
-                                                   {TIFFTAG_SOFTWARE, "software"},
-                                                   {TIFFTAG_MAKE, "make"},
-                                                   {TIFFTAG_MODEL, "model"},
-                                                   {TIFFTAG_DOCUMENTNAME, "title"}};
-    for (const auto& [tag, key] : tags)
-      if (auto v = tag_string(tif, tag); !v.empty()) info.metadata[key] = std::move(v);
-  }
-  source->release(std::move(handle));
-  return source;
-}
-
-std::unique_ptr<TiffSource::Handle> TiffSource::acquire() const {
+std::unique_ptr<TiffSource::Handle> TiffSource::File::acquire() {
   {
-    std::lock_guard lock(pool_mutex_);
-    if (!idle_.empty()) {
-      auto handle = std::move(idle_.back());
-      idle_.pop_back();
+    std::lock_guard lock(mutex);
+    if (!idle.empty()) {
+      auto handle = std::move(idle.back());
+      idle.pop_back();
+      --idle_handles_total;
       return handle;
     }
   }
-  return open_handle(path_);
+  return open_handle(path);
 }
 
-void TiffSource::release(std::unique_ptr<Handle> handle) const {
+void TiffSource::File::release(std::unique_ptr<Handle> handle) {
   if (!handle) return;
-  std::lock_guard lock(pool_mutex_);
-  if (idle_.size() < max_idle_handles) idle_.push_back(std::move(handle));
+  handle->last_error.clear();
+  std::lock_guard lock(mutex);
+  // Beyond the budget the handle is closed: a busy server keeps at most that many files open
+  // while idle, plus one per worker in use.
+  if (idle_handles_total.load() >= options.max_open_files) return;
+  ++idle_handles_total;
+  idle.push_back(std::move(handle));
+}
+
+bool TiffSource::File::select(Handle& handle, const TiffDirectory& dir) const {
+  if (handle.current_offset == dir.offset) return true;
+  handle.current_offset = 0;
+  TIFF* tif = handle.tif.get();
+  if (!TIFFSetSubDirectory(tif, dir.offset)) return false;
+  // libtiff's JPEG codec converts YCbCr to RGB only when asked, after each directory change.
+  if (dir.compression == COMPRESSION_JPEG && dir.photometric == PHOTOMETRIC_YCBCR)
+    TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+  handle.current_offset = dir.offset;
+  return true;
+}
+
+TiffSource::TiffSource(std::shared_ptr<File> file, std::size_t image)
+    : file_(std::move(file)), image_(image) {}
+TiffSource::~TiffSource() = default;
+
+Result<std::shared_ptr<TiffSource>> TiffSource::open(const std::filesystem::path& path,
+                                                     const SourceOptions& options) {
+  auto file = std::make_shared<File>();
+  file->path = path;
+  file->options = options;
+  auto handle = open_handle(path);
+  if (!handle) return corrupt("not a readable TIFF file");
+  file->directories = scan_directories(handle->tif.get());
+  auto images = group_images(file->directories);
+  if (!images) {
+    spdlog::warn("cannot serve {}: {}", path.filename().string(), images.error().message);
+    return images.error();
+  }
+  file->images = std::move(images.value());
+  file->release(std::move(handle));
+
+  auto source = std::shared_ptr<TiffSource>(new TiffSource(std::move(file), 0));
+  if (auto error = source->build()) return *error;
+  return source;
+}
+
+Result<std::shared_ptr<const ImageSource>> TiffSource::stack_image(std::size_t index) const {
+  if (index >= file_->images.size()) return ImageSource::stack_image(index);
+  auto source = std::shared_ptr<TiffSource>(new TiffSource(file_, index));
+  if (auto error = source->build()) return *error;
+  return std::shared_ptr<const ImageSource>(std::move(source));
+}
+
+std::optional<Error> TiffSource::build() {
+  directories_ = file_->images[image_].levels;
+  const TiffDirectory& full = file_->directories[directories_.front()];
+  ImageInfo& info = info_;
+  info.format = "tiff";
+  info.bands = full.out_bands;
+  info.bits_per_sample = full.bits;
+  info.sample_type = decoded_type(full);
+  info.has_alpha = full.alpha;
+  switch (full.photometric) {
+    case PHOTOMETRIC_MINISBLACK:
+    case PHOTOMETRIC_MINISWHITE:
+      info.colour = ColourSpace::grey;
+      break;
+    case PHOTOMETRIC_CIELAB:
+    case PHOTOMETRIC_ICCLAB:
+      info.colour = ColourSpace::cielab;
+      break;
+    default:
+      info.colour = ColourSpace::rgb;
+  }
+  info.dpi_x = full.dpi_x;
+  info.dpi_y = full.dpi_y;
+  info.icc_profile = full.icc;
+  info.xmp = full.xmp;
+  info.metadata = full.metadata;
+  info.stack_size = file_->images.size();
+  info.stack_index = image_;
+  for (std::size_t d : directories_) {
+    const TiffDirectory& dir = file_->directories[d];
+    // Strips are read as 256-pixel blocks: viewers need a tile size, and a strip may be huge.
+    const std::uint32_t tw = dir.tiled ? dir.tile_width : 256;
+    const std::uint32_t th = dir.tiled ? dir.tile_height : 256;
+    info.levels.push_back(LevelInfo{dir.width, dir.height, tw, th, true});
+  }
+  if (directories_.size() == 1 &&
+      (full.width > info.levels[0].tile_width || full.height > info.levels[0].tile_height))
+    spdlog::warn(
+        "{} has no reduced levels: lower resolutions are computed from the full image "
+        "on demand, which is slow for large images",
+        file_->path.filename().string());
+  add_computed_levels(info);
+
+  set_type_range(info);
+  if (info.colour == ColourSpace::cielab) {
+    info.min_values = {0, -128, -128};
+    info.max_values = {100, 127, 127};
+  } else if (full.has_sample_range) {
+    info.min_values.assign(static_cast<std::size_t>(info.bands), full.smin);
+    info.max_values.assign(static_cast<std::size_t>(info.bands), full.smax);
+  } else if (full.sample_format == SAMPLEFORMAT_IEEEFP) {
+    // No stored range: scan (part of) the smallest stored level, ignoring NaN and infinities.
+    const std::size_t last = directories_.size() - 1;
+    const LevelInfo& lv = info.levels[last];
+    const std::int64_t w = std::min(lv.width, range_scan_side);
+    const std::int64_t h = std::min(lv.height, range_scan_side);
+    auto pixels = read_stored(last, Rect{(lv.width - w) / 2, (lv.height - h) / 2, w, h});
+    if (!pixels) return pixels.error();
+    std::vector<double> lo(static_cast<std::size_t>(info.bands),
+                           std::numeric_limits<double>::infinity());
+    std::vector<double> hi(lo.size(), -std::numeric_limits<double>::infinity());
+    with_sample_type(pixels->type, [&](auto t) {
+      using T = decltype(t);
+      const auto* v = reinterpret_cast<const T*>(pixels->data.data());
+      const std::size_t n = pixels->data.size() / sizeof(T);
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto x = static_cast<double>(v[i]);
+        if (!std::isfinite(x)) continue;
+        const std::size_t b = i % lo.size();
+        lo[b] = std::min(lo[b], x);
+        hi[b] = std::max(hi[b], x);
+      }
+    });
+    for (std::size_t b = 0; b < lo.size(); ++b)
+      if (lo[b] <= hi[b]) {
+        info.min_values[b] = lo[b];
+        info.max_values[b] = hi[b];
+      }
+  }
+  return std::nullopt;
 }
 
 Result<Raster> TiffSource::read_stored(std::size_t level, const Rect& region) const {
-  const LevelInfo& lv = info_.levels[level];
-  const std::int64_t tw = lv.tile_width, th = lv.tile_height;
-  Raster out(region.w, region.h, info_.bands, info_.sample_type);
-  const std::size_t px = out.pixel_bytes();
-  for (std::int64_t ty = region.y / th; ty <= (region.bottom() - 1) / th; ++ty) {
-    for (std::int64_t tx = region.x / tw; tx <= (region.right() - 1) / tw; ++tx) {
-      auto tile = decode_tile(level, tx, ty);
-      if (!tile) return tile.error();
-      const Rect tile_rect{tx * tw, ty * th, tile->width, tile->height};
-      const Rect part = intersect(tile_rect, region);
-      for (std::int64_t y = part.y; y < part.bottom(); ++y)
-        std::memcpy(out.row(y - region.y) + static_cast<std::size_t>(part.x - region.x) * px,
-                    tile->row(y - tile_rect.y) + static_cast<std::size_t>(part.x - tile_rect.x) * px,
-                    static_cast<std::size_t>(part.w) * px);
+  const TiffDirectory& d = file_->directories[directories_[level]];
+  auto handle = file_->acquire();
+  if (!handle) return corrupt("cannot reopen file");
+  TIFF* tif = handle->tif.get();
+  const auto fail = [&](const char* what) -> Error {
+    spdlog::warn("TIFF read failed in {}: {} ({})", file_->path.filename().string(), what,
+                 handle->last_error);
+    handle->current_offset = 0;
+    file_->release(std::move(handle));
+    return corrupt(what);
+  };
+  if (!file_->select(*handle, d)) return fail("cannot read pyramid level");
+
+  const std::int64_t bw = d.tile_width, bh = d.tile_height;
+  const bool rgba = d.pixels == TiffPixels::rgba;
+  const int planes = d.planar == PLANARCONFIG_SEPARATE && d.samples > 1 ? d.samples : 1;
+  const std::uint64_t row_bytes = block_row_bytes(d, d.tile_width);
+  const std::uint64_t need =
+      rgba ? static_cast<std::uint64_t>(bw) * bh * 4 : row_bytes * static_cast<std::uint64_t>(bh);
+  const std::int64_t declared = rgba ? static_cast<std::int64_t>(need)
+                                     : (d.tiled ? TIFFTileSize64(tif) : TIFFStripSize64(tif));
+  if (need == 0 || need > static_cast<std::uint64_t>(max_single_allocation))
+    return fail("tiles or strips too large to decode");
+  if (declared < 0 || static_cast<std::uint64_t>(declared) < need)
+    return fail("unexpected tile or strip size");
+  std::vector<std::uint8_t> buffer(static_cast<std::size_t>(declared));
+
+  Raster out(region.w, region.h, d.out_bands, decoded_type(d));
+  for (std::int64_t by = region.y / bh; by <= (region.bottom() - 1) / bh; ++by) {
+    for (std::int64_t bx = region.x / bw; bx <= (region.right() - 1) / bw; ++bx) {
+      const Rect block{bx * bw, by * bh, std::min(bw, static_cast<std::int64_t>(d.width) - bx * bw),
+                       std::min(bh, static_cast<std::int64_t>(d.height) - by * bh)};
+      const Rect part = intersect(block, region);
+      const auto x = static_cast<std::uint32_t>(block.x), y = static_cast<std::uint32_t>(block.y);
+      if (rgba) {
+        auto* pixels = reinterpret_cast<std::uint32_t*>(buffer.data());
+        const int ok =
+            d.tiled ? TIFFReadRGBATile(tif, x, y, pixels) : TIFFReadRGBAStrip(tif, y, pixels);
+        if (!ok) return fail("tile data is damaged");
+        // Strips hold only the rows that exist; tiles are always full size.
+        copy_rgba_block(pixels, bw, d.tiled ? bh : block.h, block.x, block.y, part, region.x,
+                        region.y, out);
+        continue;
+      }
+      for (int p = 0; p < planes; ++p) {
+        const auto plane = static_cast<std::uint16_t>(p);
+        const tmsize_t got = d.tiled
+                                 ? TIFFReadEncodedTile(tif, TIFFComputeTile(tif, x, y, 0, plane),
+                                                       buffer.data(), declared)
+                                 : TIFFReadEncodedStrip(tif, TIFFComputeStrip(tif, y, plane),
+                                                        buffer.data(), declared);
+        const std::uint64_t rows = d.tiled ? static_cast<std::uint64_t>(bh) : block.h;
+        if (got < 0 || static_cast<std::uint64_t>(got) < row_bytes * rows)
+          return fail("tile data is damaged");
+        copy_block(d, DecodedBlock{buffer.data(), row_bytes, block.x, block.y, p}, part, region.x,
+                   region.y, out);
+      }
     }
   }
+  file_->release(std::move(handle));
   return out;
 }
 
-Result<Raster> TiffSource::decode_tile(std::size_t level, std::int64_t tile_x,
-                                     std::int64_t tile_y) const {
-  if (level >= info_.levels.size()) return make_error(Errc::internal, "pyramid level out of range");
-  const LevelInfo& lv = info_.levels[level];
-  const LevelLayout& layout = layout_[level];
-  const std::int64_t x0 = tile_x * lv.tile_width;
-  const std::int64_t y0 = tile_y * lv.tile_height;
-  if (tile_x < 0 || tile_y < 0 || x0 >= lv.width || y0 >= lv.height)
+Result<StoredTile> TiffSource::read_stored_tile(std::size_t level, std::int64_t tile_x,
+                                                std::int64_t tile_y) const {
+  if (level >= directories_.size())
+    return make_error(Errc::not_implemented, "this level has no stored tiles");
+  const TiffDirectory& d = file_->directories[directories_[level]];
+  if (!d.tiled || (d.planar == PLANARCONFIG_SEPARATE && d.samples > 1))
+    return make_error(Errc::not_implemented, "this level has no stored tiles");
+  if (tile_x < 0 || tile_y < 0 || tile_x * d.tile_width >= d.width ||
+      tile_y * d.tile_height >= d.height)
     return make_error(Errc::internal, "tile index out of range");
 
-  auto handle = acquire();
+  auto handle = file_->acquire();
   if (!handle) return corrupt("cannot reopen file");
   TIFF* tif = handle->tif.get();
-  if (handle->current_directory != layout.directory) {
-    if (!TIFFSetDirectory(tif, layout.directory)) return corrupt("cannot read pyramid level");
-    handle->current_directory = layout.directory;
-    if (layout.jpeg_ycbcr) TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+  StoredTile tile;
+  bool ok = file_->select(*handle, d);
+  if (ok) {
+    const ttile_t index = TIFFComputeTile(tif, static_cast<std::uint32_t>(tile_x * d.tile_width),
+                                          static_cast<std::uint32_t>(tile_y * d.tile_height), 0, 0);
+    const std::uint64_t size = TIFFGetStrileByteCount(tif, index);
+    ok = size > 0 && size <= max_raw_tile;
+    if (ok) {
+      tile.data.resize(static_cast<std::size_t>(size));
+      ok = TIFFReadRawTile(tif, index, tile.data.data(), static_cast<tmsize_t>(size)) ==
+           static_cast<tmsize_t>(size);
+    }
+    std::uint32_t count = 0;
+    const void* tables = nullptr;
+    if (ok && d.compression == COMPRESSION_JPEG &&
+        TIFFGetField(tif, TIFFTAG_JPEGTABLES, &count, &tables) && tables && count > 0)
+      tile.jpeg_tables.assign(static_cast<const char*>(tables), count);
   }
-
-  const tmsize_t tile_bytes = TIFFTileSize(tif);
-  const std::size_t px = static_cast<std::size_t>(info_.bands);
-  const std::size_t stored_row = static_cast<std::size_t>(lv.tile_width) * px;
-  if (tile_bytes <= 0 || static_cast<std::size_t>(tile_bytes) < stored_row * lv.tile_height)
-    return corrupt("unexpected tile size");
-  std::vector<std::uint8_t> buffer(static_cast<std::size_t>(tile_bytes));
-  const ttile_t index =
-      TIFFComputeTile(tif, static_cast<std::uint32_t>(x0), static_cast<std::uint32_t>(y0), 0, 0);
-  if (TIFFReadEncodedTile(tif, index, buffer.data(), tile_bytes) < 0) {
-    std::string detail = handle->last_error;
-    release(std::move(handle));
-    spdlog::warn("tile read failed in {}: {}", path_.filename().string(), detail);
+  if (!ok) {
+    spdlog::warn("raw tile read failed in {}: {}", file_->path.filename().string(),
+                 handle->last_error);
+    handle->current_offset = 0;
+    file_->release(std::move(handle));
     return corrupt("tile data is damaged");
   }
-  release(std::move(handle));
-
-  // Edge tiles are stored padded to the full tile size; crop them to the level.
-  Raster out(std::min<std::int64_t>(lv.tile_width, lv.width - x0),
-             std::min<std::int64_t>(lv.tile_height, lv.height - y0), info_.bands);
-  for (std::int64_t y = 0; y < out.height; ++y) {
-    std::uint8_t* dst = out.row(y);
-    std::memcpy(dst, buffer.data() + static_cast<std::size_t>(y) * stored_row, out.row_bytes());
-    if (layout.min_is_white)
-      for (std::size_t i = 0; i < out.row_bytes(); ++i)
-        dst[i] = static_cast<std::uint8_t>(255 - dst[i]);
-  }
-  return out;
+  file_->release(std::move(handle));
+  tile.codec = d.compression == COMPRESSION_JPEG   ? StoredTile::Codec::jpeg
+               : d.compression == COMPRESSION_WEBP ? StoredTile::Codec::webp
+                                                   : StoredTile::Codec::other;
+  tile.ycbcr = d.photometric == PHOTOMETRIC_YCBCR;
+  tile.width = d.tile_width;
+  tile.height = d.tile_height;
+  return tile;
 }
 
 }  // namespace tessera

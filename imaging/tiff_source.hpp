@@ -1,12 +1,14 @@
 #pragma once
-// Pyramidal TIFF through libtiff. Pyramid levels are the pages of the file whose size shrinks
-// with the same aspect ratio as the first page; other pages (thumbnails, masks, labels) are
-// ignored. A libtiff handle is not thread-safe, so each read borrows a handle from a small
-// per-file pool and opens another when all are busy.
+// TIFF through libtiff: pyramids stored as pages or as SubIFDs, single-resolution tiled and strip
+// files (lower levels computed), stacks of same-size pages, BigTIFF, both byte orders, every
+// codec libtiff was built with and every common sample layout (see tiff_directory.hpp).
+//
+// A libtiff handle is not thread-safe, so each read borrows a handle from a per-file pool and
+// opens another when all are busy; idle handles are bounded across all files.
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <vector>
 
 #include "imaging/image_source.hpp"
@@ -15,36 +17,31 @@ namespace tessera {
 
 class TiffSource final : public ImageSource {
  public:
-  // Reads the header only. `path` is trusted (already confined to the image root).
+  // Reads the headers only (and, for float images without a stored range, scans the smallest
+  // level for it). `path` is trusted (already confined to the image root).
   static Result<std::shared_ptr<TiffSource>> open(const std::filesystem::path& path,
                                                   const SourceOptions& options = {});
   ~TiffSource() override;
 
   const ImageInfo& info() const override { return info_; }
+  Result<StoredTile> read_stored_tile(std::size_t level, std::int64_t tile_x,
+                                      std::int64_t tile_y) const override;
+  Result<std::shared_ptr<const ImageSource>> stack_image(std::size_t index) const override;
 
-  struct Handle;  // one open libtiff handle and the last error its library calls reported
+  struct File;    // the open file, its directories and its pool of handles
+  struct Handle;  // one libtiff handle and the last error its library calls reported
 
  protected:
   Result<Raster> read_stored(std::size_t level, const Rect& region) const override;
 
  private:
-  Result<Raster> decode_tile(std::size_t level, std::int64_t tile_x, std::int64_t tile_y) const;
-  struct LevelLayout {
-    std::uint16_t directory = 0;
-    bool jpeg_ycbcr = false;  // let libtiff's JPEG codec convert YCbCr to RGB
-    bool min_is_white = false;
-  };
+  TiffSource(std::shared_ptr<File> file, std::size_t image);
+  std::optional<Error> build();  // fills info_ from the directories of image_
 
-  explicit TiffSource(std::filesystem::path path);
-  std::unique_ptr<Handle> acquire() const;
-  void release(std::unique_ptr<Handle> handle) const;
-
-  std::filesystem::path path_;
+  std::shared_ptr<File> file_;
+  std::size_t image_ = 0;
   ImageInfo info_;
-  std::vector<LevelLayout> layout_;  // parallel to info_.levels
-
-  mutable std::mutex pool_mutex_;
-  mutable std::vector<std::unique_ptr<Handle>> idle_;
+  std::vector<std::size_t> directories_;  // per stored level, its index in the file's list
 };
 
 }  // namespace tessera
