@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "imaging/display.hpp"
 #include "imaging/resample.hpp"
 
 namespace tessera {
@@ -57,8 +58,6 @@ Result<Raster> render(const ImageSource& source, const RenderSpec& spec) {
   const ImageInfo& info = source.info();
   if (spec.width <= 0 || spec.height <= 0 || spec.region.empty())
     return make_error(Errc::bad_request, "empty region or size");
-  if (info.sample_type != SampleType::u8)
-    return make_error(Errc::not_implemented, "only 8-bit images can be rendered so far");
 
   const LevelWindow win = choose_level(info, spec);
   const LevelInfo& lv = info.levels[win.level];
@@ -76,6 +75,7 @@ Result<Raster> render(const ImageSource& source, const RenderSpec& spec) {
       std::min<std::int64_t>(lv.height, static_cast<std::int64_t>(std::ceil(win.bottom + my)));
   auto pixels = source.read_region(win.level, Rect{x0, y0, x1 - x0, y1 - y0});
   if (!pixels) return pixels.error();
+  if (!is_display_ready(info)) *pixels = to_display(*pixels, info);
 
   const SourceWindow local{win.left - static_cast<double>(x0), win.top - static_cast<double>(y0),
                            win.right - win.left, win.bottom - win.top};

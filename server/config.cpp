@@ -136,6 +136,16 @@ const std::vector<Setting>& settings() {
          c.metadata_cache = static_cast<std::size_t>(to_integer(v, 1, 10'000'000));
        },
        [](const C& c) { return std::to_string(c.metadata_cache); }},
+      {"max-open-files", "TESSERA_MAX_OPEN_FILES",
+       "idle image file handles kept open across all images",
+       [](C& c, const std::string& v) {
+         c.max_open_files = static_cast<std::size_t>(to_integer(v, 0, 1'000'000));
+       },
+       [](const C& c) { return std::to_string(c.max_open_files); }},
+      // iipsrv decodes half the layers when this is 0; Tessera decodes all of them.
+      {"max-layers", "MAX_LAYERS", "JPEG2000 quality layers to decode (0: all)",
+       [](C& c, const std::string& v) { c.max_layers = static_cast<int>(to_integer(v, 0, 65535)); },
+       [](const C& c) { return std::to_string(c.max_layers); }},
       {"log-level", "VERBOSITY", "trace, debug, info, warn, error or off (or iipsrv's 0-4)",
        [](C& c, const std::string& v) { c.log_level = to_level(v); },
        [](const C& c) { return std::string(spdlog::level::to_string_view(c.log_level).data()); }},

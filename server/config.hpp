@@ -29,6 +29,8 @@ struct Config {
   std::string base_url;               // public URL prefix used in info.json ids
   std::size_t image_cache_mb = 256;   // encoded responses
   std::size_t metadata_cache = 1000;  // open images (headers)
+  std::size_t max_open_files = 256;   // idle file handles kept across all open images
+  int max_layers = 0;                 // JPEG2000 quality layers decoded (0: all)
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::string logfile;  // empty: stderr; "syslog": the system log
   std::size_t max_header_bytes = 8192;

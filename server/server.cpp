@@ -28,6 +28,8 @@ int run_server(const Config& config) {
   EngineOptions engine_options;
   engine_options.root = config.root;
   engine_options.max_open_images = config.metadata_cache;
+  engine_options.sources.max_open_files = config.max_open_files;
+  engine_options.sources.max_layers = config.max_layers;
   engine_options.response_cache_bytes = config.image_cache_mb << 20;
   engine_options.encode.jpeg_quality = config.jpeg_quality;
 

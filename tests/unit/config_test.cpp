@@ -34,6 +34,8 @@ TEST_CASE("config: defaults apply when nothing is given") {
   CHECK(out.config.cors == "*");
   CHECK(out.config.cache_control == "max-age=86400");
   CHECK(out.config.max_header_bytes == 8192);
+  CHECK(out.config.max_layers == 0);  // every JPEG2000 quality layer
+  CHECK(out.config.max_open_files == 256);
 }
 
 TEST_CASE("config: iipsrv environment names are understood") {
@@ -44,7 +46,9 @@ TEST_CASE("config: iipsrv environment names are understood") {
                              {"CACHE_CONTROL", "no-cache"},
                              {"MAX_IMAGE_CACHE_SIZE", "64"},
                              {"VERBOSITY", "3"},
-                             {"LOGFILE", "/tmp/x.log"}});
+                             {"LOGFILE", "/tmp/x.log"},
+                             {"MAX_LAYERS", "3"},
+                             {"MAX_METADATA_CACHE_SIZE", "50"}});
   REQUIRE(out.action == ConfigOutcome::Action::run);
   CHECK(out.config.root == "/images");
   CHECK(out.config.jpeg_quality == 90);
@@ -54,6 +58,8 @@ TEST_CASE("config: iipsrv environment names are understood") {
   CHECK(out.config.image_cache_mb == 64);
   CHECK(out.config.log_level == spdlog::level::debug);
   CHECK(out.config.logfile == "/tmp/x.log");
+  CHECK(out.config.max_layers == 3);
+  CHECK(out.config.metadata_cache == 50);
 }
 
 TEST_CASE("config: precedence is flag > environment > file > default") {
