@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages Tessera needs to build and test.
-# Idempotent: only packages that are missing are installed.
+# Idempotent: only packages that are missing are installed. `setup.sh test` also installs what
+# only the test suite needs (clang and libFuzzer for the fuzz run).
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,9 @@ packages=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   catch2
 )
+if [[ "${1:-}" == test ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

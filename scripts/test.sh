@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # README command 2 (and CI): install what is missing, build, and run the whole test suite twice:
-# a Release build, then a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+# a Release build, then a build with AddressSanitizer and UndefinedBehaviorSanitizer; then fuzz
+# the TIFF reader for a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh test
 jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== Release build and tests"
@@ -14,3 +15,6 @@ echo "== ASan+UBSan build and tests"
 bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=ON
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest -j "$jobs" --output-on-failure)
+
+echo "== Fuzzing the TIFF reader (60 s)"
+bash scripts/fuzz.sh 60
