@@ -12,6 +12,8 @@ namespace {
 // the per-sample sums of the output rows being built.
 constexpr std::size_t source_strip_bytes = 64u << 20;
 constexpr std::size_t sum_bytes = 16u << 20;
+// The largest raster one read may return.
+constexpr std::uint64_t max_region_bytes = 1ull << 30;
 
 // Adds every sample of `src` (rows sy0.. of the stored level, columns from sx0) into the sums
 // of the output block whose top-left source pixel is (sx0, oy0 * factor).
@@ -62,6 +64,10 @@ Result<Raster> ImageSource::read_region(std::size_t level, const Rect& region) c
   const LevelInfo& lv = inf.levels[level];
   if (region.empty() || intersect(region, Rect{0, 0, lv.width, lv.height}) != region)
     return make_error(Errc::internal, "region outside the pyramid level");
+  if (static_cast<std::uint64_t>(region.w) * static_cast<std::uint64_t>(region.h) *
+          static_cast<std::uint64_t>(inf.bands) * bytes_per_sample(inf.sample_type) >
+      max_region_bytes)
+    return make_error(Errc::payload_too_large, "region too large to decode at once");
   if (lv.stored) return read_stored(level, region);
 
   std::size_t from = level;

@@ -7,6 +7,8 @@ namespace tessera {
 namespace {
 
 constexpr std::size_t max_directories = 4096;
+// Multispectral images have dozens of bands; thousands would be a hostile file.
+constexpr std::uint16_t max_samples = 512;
 
 std::string tag_string(TIFF* tif, ttag_t tag) {
   const char* value = nullptr;
@@ -33,6 +35,10 @@ void classify(TiffDirectory& d) {
   const bool fp = d.sample_format == SAMPLEFORMAT_IEEEFP;
   if (d.width == 0 || d.height == 0 || d.samples == 0 || d.tile_width == 0 || d.tile_height == 0) {
     d.unsupported = make_error(Errc::corrupt_image, "image could not be read: invalid dimensions");
+    return;
+  }
+  if (d.samples > max_samples) {
+    d.unsupported = unsupported("more than " + std::to_string(max_samples) + " samples per pixel");
     return;
   }
   if (!TIFFIsCODECConfigured(d.compression)) {

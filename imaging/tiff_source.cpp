@@ -19,6 +19,7 @@ namespace {
 // libtiff refuses any single allocation above this; our own block buffers obey the same bound.
 constexpr tmsize_t max_single_allocation = 512 * 1024 * 1024;
 constexpr std::uint64_t max_raw_tile = 64u << 20;
+constexpr std::uint32_t max_tile_side = 4096;
 // The float range scan looks at most at this many pixels of the smallest level.
 constexpr std::int64_t range_scan_side = 4096;
 
@@ -191,9 +192,12 @@ std::optional<Error> TiffSource::build() {
   info.stack_index = image_;
   for (std::size_t d : directories_) {
     const TiffDirectory& dir = file_->directories[d];
-    // Strips are read as 256-pixel blocks: viewers need a tile size, and a strip may be huge.
-    const std::uint32_t tw = dir.tiled ? dir.tile_width : 256;
-    const std::uint32_t th = dir.tiled ? dir.tile_height : 256;
+    // Strips (and absurdly large tiles) are offered as 256-pixel tiles: viewers need a tile
+    // size they can fetch, and a strip may span the whole image.
+    const bool usable =
+        dir.tiled && dir.tile_width <= max_tile_side && dir.tile_height <= max_tile_side;
+    const std::uint32_t tw = usable ? dir.tile_width : 256;
+    const std::uint32_t th = usable ? dir.tile_height : 256;
     info.levels.push_back(LevelInfo{dir.width, dir.height, tw, th, true});
   }
   if (directories_.size() == 1 &&
@@ -312,7 +316,9 @@ Result<StoredTile> TiffSource::read_stored_tile(std::size_t level, std::int64_t 
   if (level >= directories_.size())
     return make_error(Errc::not_implemented, "this level has no stored tiles");
   const TiffDirectory& d = file_->directories[directories_[level]];
-  if (!d.tiled || (d.planar == PLANARCONFIG_SEPARATE && d.samples > 1))
+  if (!d.tiled || (d.planar == PLANARCONFIG_SEPARATE && d.samples > 1) ||
+      info_.levels[level].tile_width != d.tile_width ||
+      info_.levels[level].tile_height != d.tile_height)
     return make_error(Errc::not_implemented, "this level has no stored tiles");
   if (tile_x < 0 || tile_y < 0 || tile_x * d.tile_width >= d.width ||
       tile_y * d.tile_height >= d.height)
