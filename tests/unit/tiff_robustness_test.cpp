@@ -408,3 +408,49 @@ TEST_CASE("tiff: idle file handles are bounded across images", "[tiff]") {
   }
   CHECK(open_in_dir <= 2);
 }
+
+TEST_CASE("tiff: a 350-gigapixel BigTIFF (sparse) is addressed with 64-bit coordinates", "[tiff]") {
+  // The size of a published electron-microscopy map; only two tiles hold data.
+  constexpr std::uint32_t width = 921600, height = 380928, tile = 1024;
+  testing::TempDir dir;
+  const auto path = dir.path() / "huge.tif";
+  {
+    TIFF* tif = TIFFOpen(path.c_str(), "w8");
+    REQUIRE(tif);
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, width);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, height);
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+    TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
+    TIFFSetField(tif, TIFFTAG_TILEWIDTH, tile);
+    TIFFSetField(tif, TIFFTAG_TILELENGTH, tile);
+    std::vector<std::uint8_t> block(tile * tile);
+    for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<std::uint8_t>(i % 251);
+    const auto size = static_cast<tmsize_t>(block.size());
+    REQUIRE(TIFFWriteEncodedTile(tif, TIFFComputeTile(tif, 0, 0, 0, 0), block.data(), size) > 0);
+    REQUIRE(TIFFWriteEncodedTile(tif, TIFFComputeTile(tif, width - 1, height - 1, 0, 0),
+                                 block.data(), size) > 0);
+    REQUIRE(TIFFWriteDirectory(tif));
+    TIFFClose(tif);
+  }
+  auto src = open_ok(path);
+  const ImageInfo& info = src->info();
+  CHECK(info.width() == width);
+  CHECK(info.height() == height);
+  CHECK(info.width() * info.height() == 351063244800LL);
+  // The last tile, at pixel offsets past 2^31 when multiplied out, reads back exactly.
+  const std::int64_t tx = (width - 1) / tile, ty = (height - 1) / tile;
+  auto last = src->read_tile(0, tx, ty);
+  REQUIRE(last.ok());
+  CHECK(last->width == width - tx * tile);
+  CHECK(last->height == height - ty * tile);
+  CHECK(last->row(7)[9] == (7 * tile + 9) % 251);
+  auto region = src->read_region(0, Rect{width - 100, height - 50, 100, 50});
+  REQUIRE(region.ok());
+  const std::int64_t lx = width - 100 - tx * tile, ly = height - 50 - ty * tile;
+  CHECK(region->row(0)[0] == (ly * tile + lx) % 251);
+  // A tile never written is refused cleanly, not read from nowhere.
+  auto empty = src->read_tile(0, 5, 5);
+  if (!empty.ok()) CHECK(empty.error().code == Errc::corrupt_image);
+}
