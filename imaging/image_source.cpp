@@ -12,6 +12,10 @@ namespace {
 // the per-sample sums of the output rows being built.
 constexpr std::size_t source_strip_bytes = 64u << 20;
 constexpr std::size_t sum_bytes = 16u << 20;
+// The most source samples one read of a computed level may average: about 18k x 18k RGB. Beyond
+// it the file needs a real pyramid (decoding more per request would let one client occupy a
+// worker for many seconds).
+constexpr std::uint64_t max_computed_samples = 1ull << 30;
 // The largest raster one read may return.
 constexpr std::uint64_t max_region_bytes = 1ull << 30;
 
@@ -80,6 +84,14 @@ Result<Raster> ImageSource::read_region(std::size_t level, const Rect& region) c
   const std::int64_t sx0 = region.x * factor;
   const std::int64_t sx1 = std::min(region.right() * factor, sl.width);
   const auto src_row_bytes = static_cast<std::size_t>(sx1 - sx0) * px;
+  const std::int64_t sy_first = region.y * factor;
+  const std::int64_t sy_last = std::min(region.bottom() * factor, sl.height);
+  if (static_cast<std::uint64_t>(sx1 - sx0) * static_cast<std::uint64_t>(sy_last - sy_first) *
+          static_cast<std::uint64_t>(inf.bands) >
+      max_computed_samples)
+    return make_error(Errc::payload_too_large,
+                      "this view needs too much of an image without a pyramid; "
+                      "store the image as a pyramidal TIFF");
   const auto out_rows = static_cast<std::int64_t>(std::max<std::size_t>(
       1, sum_bytes / (static_cast<std::size_t>(region.w) * inf.bands * sizeof(double))));
   const auto strip_rows =

@@ -11,6 +11,6 @@ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_FUZZ=ON \
 cmake --build "$dir" -j "$(nproc)" --target tiff_fuzz make_seeds
 "$dir/tests/fuzz/make_seeds" "$dir/seeds"
 mkdir -p "$dir/corpus" "$dir/findings"
-"$dir/tests/fuzz/tiff_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+"$dir/tests/fuzz/tiff_fuzz" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
   -malloc_limit_mb=1024 -artifact_prefix="$dir/findings/" -print_final_stats=1 \
   "$dir/corpus" "$dir/seeds"

@@ -326,6 +326,16 @@ TEST_CASE("tiff: corrupt, truncated and hostile files are refused cleanly", "[ti
     auto src = TiffSource::open(path);
     if (src.ok()) CHECK_FALSE(src.value()->read_tile(0, 0, 0).ok());
   }
+  SECTION("a computed level that would average more than a gigasample is refused up front") {
+    write_file(path, hand_made_tiff(40000, 40000, 256, 200, 100));
+    auto src = TiffSource::open(path);
+    REQUIRE(src.ok());
+    const std::size_t deepest = src.value()->info().levels.size() - 1;
+    REQUIRE_FALSE(src.value()->info().levels[deepest].stored);
+    auto thumb = src.value()->read_tile(deepest, 0, 0);
+    REQUIRE_FALSE(thumb.ok());
+    CHECK(thumb.error().code == Errc::payload_too_large);
+  }
   SECTION("a deflate bomb: garbage that inflates past the tile is cut at the tile size") {
     std::string file = hand_made_tiff(64, 64, 64, 200, 4096, COMPRESSION_ADOBE_DEFLATE);
     write_file(path, file);
