@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "imaging/tiff_source.hpp"
 
@@ -17,8 +18,12 @@ namespace {
 
 void exercise(const tessera::ImageSource& src) {
   const tessera::ImageInfo& info = src.info();
+  bool computed_seen = false;
   for (std::size_t k = 0; k < info.levels.size() && k < 8; ++k) {
     const tessera::LevelInfo& lv = info.levels[k];
+    // Computed levels all run the same averaging over ever more of the file (legitimately slow
+    // for big inputs, within the reader's bounds): one of them is enough.
+    if (!lv.stored && std::exchange(computed_seen, true)) break;
     for (std::int64_t t = 0; t < 2; ++t)
       if (t * lv.tile_width < lv.width) (void)src.read_tile(k, t, 0);
     (void)src.read_region(k, tessera::Rect{lv.width / 2, lv.height / 2,
