@@ -39,26 +39,58 @@ bool is_display_ready(const ImageInfo& info) {
   return true;
 }
 
-void lab_to_srgb(double l, double a, double b, std::uint8_t rgb[3]) {
-  // Lab (D50) -> XYZ (D50) -> Bradford-adapted XYZ (D65) -> linear sRGB.
+LabToSrgb::LabToSrgb(double white_x, double white_y) {
+  white_[0] = white_x / white_y;
+  white_[1] = 1;
+  white_[2] = (1 - white_x - white_y) / white_y;
+  // Bradford cone response, its inverse, D65, and XYZ (D65) -> linear sRGB.
+  static constexpr double bradford[3][3] = {
+      {0.8951, 0.2664, -0.1614}, {-0.7502, 1.7135, 0.0367}, {0.0389, -0.0685, 1.0296}};
+  static constexpr double inverse[3][3] = {{0.9869929, -0.1470543, 0.1599627},
+                                           {0.4323053, 0.5183603, 0.0492912},
+                                           {-0.0085287, 0.0400428, 0.9684867}};
+  static constexpr double d65[3] = {0.95047, 1.0, 1.08883};
+  static constexpr double srgb[3][3] = {{3.2404542, -1.5371385, -0.4985314},
+                                        {-0.9692660, 1.8760108, 0.0415560},
+                                        {0.0556434, -0.2040259, 1.0572252}};
+  double scale[3];
+  for (int i = 0; i < 3; ++i) {
+    double from = 0, to = 0;
+    for (int j = 0; j < 3; ++j) {
+      from += bradford[i][j] * white_[j];
+      to += bradford[i][j] * d65[j];
+    }
+    scale[i] = to / from;
+  }
+  double adapt[3][3];  // inverse * diag(scale) * bradford
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      adapt[i][j] = 0;
+      for (int k = 0; k < 3; ++k) adapt[i][j] += inverse[i][k] * scale[k] * bradford[k][j];
+    }
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      to_rgb_[i][j] = 0;
+      for (int k = 0; k < 3; ++k) to_rgb_[i][j] += srgb[i][k] * adapt[k][j];
+    }
+}
+
+void LabToSrgb::operator()(double l, double a, double b, std::uint8_t rgb[3]) const {
   const double fy = (l + 16) / 116, fx = fy + a / 500, fz = fy - b / 200;
   const auto inv = [](double t) {
     return t > 6.0 / 29 ? t * t * t : 3 * (6.0 / 29) * (6.0 / 29) * (t - 4.0 / 29);
   };
-  const double x = 0.96422 * inv(fx), y = inv(fy), z = 0.82521 * inv(fz);
-  const double x65 = 0.9555766 * x - 0.0230393 * y + 0.0631636 * z;
-  const double y65 = -0.0282895 * x + 1.0099416 * y + 0.0210077 * z;
-  const double z65 = 0.0122982 * x - 0.0204830 * y + 1.3299098 * z;
-  const double lin[3] = {3.2404542 * x65 - 1.5371385 * y65 - 0.4985314 * z65,
-                         -0.9692660 * x65 + 1.8760108 * y65 + 0.0415560 * z65,
-                         0.0556434 * x65 - 0.2040259 * y65 + 1.0572252 * z65};
-  for (int c = 0; c < 3; ++c)
-    rgb[c] = static_cast<std::uint8_t>(std::lround(srgb_gamma(lin[c]) * 255));
+  const double xyz[3] = {white_[0] * inv(fx), white_[1] * inv(fy), white_[2] * inv(fz)};
+  for (int c = 0; c < 3; ++c) {
+    const double lin = to_rgb_[c][0] * xyz[0] + to_rgb_[c][1] * xyz[1] + to_rgb_[c][2] * xyz[2];
+    rgb[c] = static_cast<std::uint8_t>(std::lround(srgb_gamma(lin) * 255));
+  }
 }
 
 Raster to_display(const Raster& in, const ImageInfo& info) {
   const std::size_t n = static_cast<std::size_t>(in.width * in.height);
   if (info.colour == ColourSpace::cielab) {
+    const LabToSrgb lab_to_srgb(info.white_x, info.white_y);
     Raster out(in.width, in.height, 3);
     for (std::size_t i = 0; i < n; ++i) {
       const double l =

@@ -13,7 +13,16 @@ bool is_display_ready(const ImageInfo& info);
 
 Raster to_display(const Raster& in, const ImageInfo& info);
 
-// One CIE L*a*b* colour (D50, as TIFF and ICC use it) as 8-bit sRGB.
-void lab_to_srgb(double l, double a, double b, std::uint8_t rgb[3]);
+// CIE L*a*b* relative to a reference white (chromaticity x, y) to 8-bit sRGB, adapting the
+// white to sRGB's D65 with the Bradford transform.
+class LabToSrgb {
+ public:
+  explicit LabToSrgb(double white_x = 0.3457, double white_y = 0.3585);  // default D50
+  void operator()(double l, double a, double b, std::uint8_t rgb[3]) const;
+
+ private:
+  double white_[3];      // reference white XYZ, Y = 1
+  double to_rgb_[3][3];  // adapted XYZ -> linear sRGB, adaptation included
+};
 
 }  // namespace tessera

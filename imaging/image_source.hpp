@@ -43,7 +43,9 @@ struct ImageInfo {
   // Per band, the range of the delivered samples: the file's SMin/SMaxSampleValue, else the
   // type's range (the precision's, for odd depths), else, for float, the scanned range.
   std::vector<double> min_values, max_values;
-  double dpi_x = 0, dpi_y = 0;                  // pixels per inch, 0 when the file does not say
+  double dpi_x = 0, dpi_y = 0;  // pixels per inch, 0 when the file does not say
+  // CIELAB only: the reference white's chromaticity (x, y); D50 unless the file says otherwise.
+  double white_x = 0.3457, white_y = 0.3585;
   std::string icc_profile;                      // the embedded ICC profile's bytes, if any
   std::string xmp;                              // the XMP packet, if any
   std::map<std::string, std::string> metadata;  // descriptive tags (title, rights, ...)

@@ -169,6 +169,12 @@ TiffDirectory read_directory(TIFF* tif) {
     d.dpi_x = xres * per_inch;
   if (TIFFGetField(tif, TIFFTAG_YRESOLUTION, &yres) && std::isfinite(yres) && yres > 0)
     d.dpi_y = yres * per_inch;
+  const float* white = nullptr;
+  if (TIFFGetField(tif, TIFFTAG_WHITEPOINT, &white) && white && white[0] > 0 && white[1] > 0 &&
+      white[0] + white[1] < 1) {
+    d.white_x = white[0];
+    d.white_y = white[1];
+  }
   d.icc = tag_bytes(tif, TIFFTAG_ICCPROFILE);
   d.xmp = tag_bytes(tif, TIFFTAG_XMLPACKET);
 

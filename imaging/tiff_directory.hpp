@@ -40,6 +40,7 @@ struct TiffDirectory {
   bool has_sample_range = false;
   double smin = 0, smax = 0;  // SMinSampleValue / SMaxSampleValue
   double dpi_x = 0, dpi_y = 0;
+  double white_x = 0, white_y = 0;  // WhitePoint, when present
   std::string icc, xmp;
   std::map<std::string, std::string> metadata;
   std::shared_ptr<const std::vector<std::uint16_t>> colour_map;  // r, g, b runs of 2^bits each

@@ -185,6 +185,10 @@ std::optional<Error> TiffSource::build() {
   }
   info.dpi_x = full.dpi_x;
   info.dpi_y = full.dpi_y;
+  if (full.white_x > 0) {
+    info.white_x = full.white_x;
+    info.white_y = full.white_y;
+  }
   info.icc_profile = full.icc;
   info.xmp = full.xmp;
   info.metadata = full.metadata;

@@ -78,12 +78,26 @@ TEST_CASE("display: CIELAB (D50) to sRGB at known colours") {
                         Case{54.29, 80.80, 69.89, 255, 0, 0}, Case{87.82, -79.29, 80.99, 0, 255, 0},
                         Case{29.57, 68.30, -112.03, 0, 0, 255}, Case{53.39, 0, 0, 128, 128, 128}}) {
     std::uint8_t rgb[3];
-    lab_to_srgb(c.l, c.a, c.b, rgb);
+    LabToSrgb{}(c.l, c.a, c.b, rgb);
     INFO("L*a*b* " << c.l << "," << c.a << "," << c.b);
     CHECK(std::abs(rgb[0] - c.r) <= 2);
     CHECK(std::abs(rgb[1] - c.g) <= 2);
     CHECK(std::abs(rgb[2] - c.bl) <= 2);
   }
+}
+
+TEST_CASE("display: CIELAB relative to D65 (as ImageMagick writes it, with its WhitePoint)") {
+  // sRGB red and blue in L*a*b* under D65: no chromatic adaptation is needed.
+  const LabToSrgb d65(0.3127, 0.3290);
+  std::uint8_t rgb[3];
+  d65(53.24, 80.09, 67.20, rgb);
+  CHECK(rgb[0] >= 253);
+  CHECK(rgb[1] <= 2);
+  CHECK(rgb[2] <= 2);
+  d65(32.30, 79.19, -107.86, rgb);
+  CHECK(rgb[0] <= 2);
+  CHECK(rgb[1] <= 2);
+  CHECK(rgb[2] >= 253);
 }
 
 TEST_CASE("display: a 16-bit TIFF renders to 8-bit pixels through the pipeline") {
