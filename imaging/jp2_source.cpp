@@ -1,17 +1,595 @@
 #include "imaging/jp2_source.hpp"
 
+#include <fcntl.h>
+#include <openjpeg.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+
 namespace tessera {
+namespace {
+
+constexpr std::uint64_t max_read_bytes = std::uint64_t{1} << 30;  // delivered samples per read
+constexpr std::uint32_t max_components = 16384;                   // the standard's own limit
+constexpr std::uint32_t max_precision = 16;
+// Each seek past a tile-part refills the buffer; tile data larger than it bypasses it.
+constexpr OPJ_SIZE_T stream_buffer_bytes = 16 * 1024;
+constexpr std::size_t max_boxes = 4096;
+constexpr std::size_t max_markers = 65536;  // COC and QCC for every component fit
+constexpr std::uint64_t max_colr_bytes = std::uint64_t{16} << 20;
+constexpr std::size_t max_cause_chars = 160;
+// OpenJPEG 2.5 sets up every precinct and code-block of a tile and reads the tile's whole
+// compressed data, whatever area is decoded: this bounds what one read may cost that way.
+constexpr double max_tile_setup_bytes = double(std::uint64_t{1} << 30);
+constexpr double bytes_per_code_block = 400;  // measured on 16384^2 and 40000^2 untiled RGB
+constexpr double bytes_per_precinct = 200;
+
+// Viewers ask for 256-pixel tiles (iipsrv advertises the same). OpenJPEG decodes any area at
+// code-block granularity, so there is no stored grid a different size would align with; each
+// viewer tile becomes one decode of just that area at that resolution.
+constexpr std::uint32_t viewer_tile = 256;
+
+constexpr std::array<unsigned char, 12> jp2_signature = {0x00, 0x00, 0x00, 0x0C, 'j',  'P',
+                                                         ' ',  ' ',  0x0D, 0x0A, 0x87, 0x0A};
+constexpr std::array<unsigned char, 4> codestream_signature = {0xFF, 0x4F, 0xFF, 0x51};
+
+Error corrupt(const std::string& what) {
+  return make_error(Errc::corrupt_image, "image could not be read: " + what);
+}
+
+// A read-only descriptor. pread() keeps no shared offset, so nothing here changes after open.
+class File {
+ public:
+  explicit File(const std::filesystem::path& path)
+      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    struct stat st {};
+    if (fd_ >= 0 && ::fstat(fd_, &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
+  }
+  ~File() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  bool ok() const noexcept { return fd_ >= 0; }
+  std::uint64_t size() const noexcept { return size_; }
+
+  // Exactly n bytes at offset, or false.
+  bool read_exact(void* buffer, std::size_t n, std::uint64_t offset) const {
+    for (std::size_t done = 0; done < n;) {
+      const ssize_t r = ::pread(fd_, static_cast<char*>(buffer) + done, n - done,
+                                static_cast<off_t>(offset + done));
+      if (r == 0 || (r < 0 && errno != EINTR)) return false;
+      done += static_cast<std::size_t>(std::max<ssize_t>(r, 0));
+    }
+    return true;
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
+
+constexpr std::uint32_t be16(const unsigned char* p) {
+  return (std::uint32_t{p[0]} << 8) | p[1];
+}
+constexpr std::uint32_t be32(const unsigned char* p) {
+  return (be16(p) << 16) | be16(p + 2);
+}
+
+// ---- what open() reads itself ----
+// OpenJPEG 2.5 reports the colour space and ICC profile only after a decode, expands palettes
+// during decode, and its opj_get_cstr_info() copies only the first bytes of the precinct sizes.
+
+struct Jp2Header {
+  std::uint32_t enumcs = 0;  // 0: none given
+  std::string icc;
+  bool palette = false;
+  std::uint64_t codestream = 0;  // offset of the codestream in the file
+};
+
+struct Box {
+  std::uint32_t type = 0;
+  std::uint64_t content = 0, end = 0;
+};
+
+std::optional<Box> read_box(const File& f, std::uint64_t offset, std::uint64_t limit) {
+  unsigned char h[16];
+  if (offset + 8 > limit || !f.read_exact(h, 8, offset)) return std::nullopt;
+  std::uint64_t length = be32(h), header = 8;
+  if (length == 1) {
+    if (offset + 16 > limit || !f.read_exact(h + 8, 8, offset + 8)) return std::nullopt;
+    length = (std::uint64_t{be32(h + 8)} << 32) | be32(h + 12);
+    header = 16;
+  } else if (length == 0) {
+    length = limit - offset;  // the box runs to the end
+  }
+  if (length < header || length > limit - offset) return std::nullopt;
+  return Box{be32(h + 4), offset + header, offset + length};
+}
+
+constexpr std::uint32_t box_type(const char (&s)[5]) {
+  return (std::uint32_t(std::uint8_t(s[0])) << 24) | (std::uint32_t(std::uint8_t(s[1])) << 16) |
+         (std::uint32_t(std::uint8_t(s[2])) << 8) | std::uint8_t(s[3]);
+}
+
+std::optional<Jp2Header> read_jp2_header(const File& f) {
+  Jp2Header out;
+  std::uint64_t offset = 0;
+  for (std::size_t n = 0; n < max_boxes && offset < f.size(); ++n) {
+    // Like OpenJPEG, accept a codestream box longer than the file: truncation shows on read.
+    auto box = read_box(f, offset, UINT64_MAX);
+    if (!box) return std::nullopt;
+    offset = box->end;
+    if (box->type == box_type("jp2c")) {
+      out.codestream = box->content;
+      return out;
+    }
+    if (box->type != box_type("jp2h")) continue;
+    bool seen_colr = false;
+    for (std::uint64_t sub = box->content; sub < box->end;) {
+      auto child = read_box(f, sub, box->end);
+      if (!child) return std::nullopt;
+      sub = child->end;
+      if (child->type == box_type("pclr")) out.palette = true;
+      // Only the first colour specification is normative for a JP2 reader.
+      if (child->type != box_type("colr") || seen_colr) continue;
+      seen_colr = true;
+      const std::uint64_t len = child->end - child->content;
+      if (len < 3 || len > max_colr_bytes) return std::nullopt;
+      std::string colr(static_cast<std::size_t>(len), '\0');
+      if (!f.read_exact(colr.data(), colr.size(), child->content)) return std::nullopt;
+      const auto* p = reinterpret_cast<const unsigned char*>(colr.data());
+      if (p[0] == 1 && len >= 7) out.enumcs = be32(p + 3);
+      if (p[0] == 2 || p[0] == 3) out.icc = colr.substr(3);
+    }
+  }
+  return std::nullopt;  // OpenJPEG needs the codestream box too
+}
+
+// Code-block and precinct sizes of one component, from the main header's COD and COC.
+struct CodingStyle {
+  int levels = 0, xcb = 6, ycb = 6;         // log2 of the code-block size
+  std::array<std::uint8_t, 33> precinct{};  // per resolution, lowest first: log2 w | log2 h << 4
+};
+
+bool read_style(const unsigned char* p, std::size_t n, bool precincts, CodingStyle& s) {
+  if (n < 5 || p[0] > 32) return false;
+  s.levels = p[0];
+  s.xcb = p[1] + 2;
+  s.ycb = p[2] + 2;
+  if (precincts && n < 5 + std::size_t{p[0]} + 1) return false;
+  for (int r = 0; r <= s.levels; ++r) s.precinct[r] = precincts ? p[5 + r] : 0xFF;
+  return true;
+}
+
+std::optional<std::vector<CodingStyle>> read_coding_styles(const File& f, std::uint64_t at,
+                                                           std::uint32_t comps) {
+  CodingStyle all;
+  std::vector<std::optional<CodingStyle>> own(comps);
+  unsigned char m[4];
+  std::string seg;
+  at += 2;  // SOC
+  for (std::size_t n = 0; n < max_markers; ++n) {
+    if (!f.read_exact(m, 4, at)) return std::nullopt;
+    const std::uint32_t marker = be16(m), len = be16(m + 2);
+    if (marker == 0xFF90) break;  // SOT: the main header is over
+    if (len < 2) return std::nullopt;
+    if (marker == 0xFF52 || marker == 0xFF53) {
+      seg.resize(len - 2);
+      if (!f.read_exact(seg.data(), seg.size(), at + 4)) return std::nullopt;
+      const auto* p = reinterpret_cast<const unsigned char*>(seg.data());
+      const std::size_t cn = marker == 0xFF52 ? 0 : comps < 257 ? 1 : 2;  // COC's Ccoc
+      // COD: Scod, 4 bytes of SGcod, SPcod. COC: Ccoc, Scoc, SPcoc.
+      const std::size_t skip = cn == 0 ? 5 : cn + 1;
+      if (seg.size() < skip) return std::nullopt;
+      const std::uint32_t c = cn == 1 ? p[0] : cn == 2 ? be16(p) : 0;
+      if (c >= comps) return std::nullopt;
+      CodingStyle s;
+      if (!read_style(p + skip, seg.size() - skip, (p[cn] & 1) != 0, s)) return std::nullopt;
+      (cn == 0 ? all : own[c].emplace()) = s;
+    }
+    at += 2 + len;
+  }
+  std::vector<CodingStyle> out;
+  for (const auto& s : own) out.push_back(s.value_or(all));
+  return out;
+}
+
+// What decoding any area of the largest tile costs before a single sample is decoded.
+double tile_setup_bytes(const opj_codestream_info_v2_t& cs, const opj_image_t& img,
+                        const std::vector<CodingStyle>& styles, std::uint64_t file_size) {
+  const double tile_w = std::min<double>(cs.tdx, img.x1 - img.x0);
+  const double tile_h = std::min<double>(cs.tdy, img.y1 - img.y0);
+  const auto count = [](double extent, int log2) {
+    return std::ceil(extent / std::exp2(log2)) + 1;
+  };
+  double blocks = 0, precincts = 0;
+  for (std::uint32_t c = 0; c < img.numcomps; ++c) {
+    const CodingStyle& t = styles[c];
+    const double w = std::ceil(tile_w / img.comps[c].dx), h = std::ceil(tile_h / img.comps[c].dy);
+    for (int r = 0; r <= t.levels; ++r) {
+      const double rw = std::ceil(w / std::exp2(t.levels - r));
+      const double rh = std::ceil(h / std::exp2(t.levels - r));
+      const bool ll = r == 0;  // one band at the lowest resolution, three above
+      const int pw = t.precinct[r] & 15, ph = t.precinct[r] >> 4;
+      const int cw = std::max(0, std::min(t.xcb, ll ? pw : pw - 1));
+      const int ch = std::max(0, std::min(t.ycb, ll ? ph : ph - 1));
+      const double bands = ll ? 1 : 3;
+      blocks += bands * count(ll ? rw : rw / 2, cw) * count(ll ? rh : rh / 2, ch);
+      precincts += bands * count(rw, pw) * count(rh, ph);
+    }
+  }
+  const double tiles = std::max(1.0, double(cs.tw) * double(cs.th));
+  return blocks * bytes_per_code_block + precincts * bytes_per_precinct +
+         static_cast<double>(file_size) / tiles;
+}
+
+// ---- OpenJPEG plumbing ----
+
+struct StreamFree {
+  void operator()(opj_stream_t* s) const noexcept { opj_stream_destroy(s); }
+};
+struct CodecFree {
+  void operator()(opj_codec_t* c) const noexcept { opj_destroy_codec(c); }
+};
+struct ImageFree {
+  void operator()(opj_image_t* i) const noexcept { opj_image_destroy(i); }
+};
+struct InfoFree {
+  void operator()(opj_codestream_info_v2_t* i) const noexcept { opj_destroy_cstr_info(&i); }
+};
+
+std::string trimmed(const char* msg) {
+  std::string_view s(msg ? msg : "");
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+bool debug_enabled() {
+  return spdlog::default_logger_raw()->should_log(spdlog::level::debug);
+}
+
+// Keeps a decoder's first error: usually the cause; later ones only say that decoding failed.
+void on_opj_error(const char* msg, void* user) {
+  std::string text = trimmed(msg);
+  spdlog::debug("OpenJPEG error: {}", text);
+  auto* first = static_cast<std::string*>(user);
+  if (first->empty()) *first = text.substr(0, max_cause_chars);
+}
+void on_opj_warning(const char* msg, void*) {
+  if (debug_enabled()) spdlog::debug("OpenJPEG warning: {}", trimmed(msg));
+}
+void on_opj_info(const char* msg, void*) {
+  if (debug_enabled()) spdlog::debug("OpenJPEG: {}", trimmed(msg));
+}
+
+// Where one decoder is in the file.
+struct Cursor {
+  const File* file = nullptr;
+  std::uint64_t pos = 0;
+};
+
+OPJ_SIZE_T stream_read(void* buffer, OPJ_SIZE_T n, void* user) {
+  auto* c = static_cast<Cursor*>(user);
+  const std::uint64_t size = c->file->size();
+  if (c->pos >= size) return static_cast<OPJ_SIZE_T>(-1);
+  const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(n, size - c->pos));
+  if (!c->file->read_exact(buffer, want, c->pos)) return static_cast<OPJ_SIZE_T>(-1);
+  c->pos += want;
+  return want;
+}
+
+OPJ_OFF_T stream_skip(OPJ_OFF_T n, void* user) {
+  auto* c = static_cast<Cursor*>(user);
+  const auto target = static_cast<std::int64_t>(c->pos) + n;
+  if (target < 0 || static_cast<std::uint64_t>(target) > c->file->size()) return -1;
+  c->pos = static_cast<std::uint64_t>(target);
+  return n;
+}
+
+OPJ_BOOL stream_seek(OPJ_OFF_T pos, void* user) {
+  auto* c = static_cast<Cursor*>(user);
+  if (pos < 0 || static_cast<std::uint64_t>(pos) > c->file->size()) return OPJ_FALSE;
+  c->pos = static_cast<std::uint64_t>(pos);
+  return OPJ_TRUE;
+}
+
+// One decoder over its own descriptor: everything a read touches, and nothing another read uses.
+struct Session {
+  std::string error;  // first member: the codec reports into it until it is destroyed
+  File file;
+  Cursor cursor;
+  std::unique_ptr<opj_stream_t, StreamFree> stream;
+  std::unique_ptr<opj_codec_t, CodecFree> codec;
+  std::unique_ptr<opj_image_t, ImageFree> image;
+
+  explicit Session(const std::filesystem::path& path) : file(path), cursor{&file, 0} {}
+  std::string cause(const char* fallback) const { return error.empty() ? fallback : error; }
+};
+
+// Opens the file and reads the main header, to decode at `reduce` with at most `layers` layers.
+std::optional<Error> start(Session& s, bool codestream, std::uint32_t reduce,
+                           std::uint32_t layers) {
+  if (!s.file.ok()) return corrupt("the file cannot be opened");
+  s.stream.reset(opj_stream_create(stream_buffer_bytes, OPJ_TRUE));
+  if (!s.stream) return make_error(Errc::internal, "out of memory");
+  opj_stream_set_user_data(s.stream.get(), &s.cursor, nullptr);
+  opj_stream_set_user_data_length(s.stream.get(), s.file.size());
+  opj_stream_set_read_function(s.stream.get(), stream_read);
+  opj_stream_set_skip_function(s.stream.get(), stream_skip);
+  opj_stream_set_seek_function(s.stream.get(), stream_seek);
+
+  s.codec.reset(opj_create_decompress(codestream ? OPJ_CODEC_J2K : OPJ_CODEC_JP2));
+  if (!s.codec) return make_error(Errc::internal, "out of memory");
+  // Without handlers OpenJPEG prints to stderr.
+  opj_set_info_handler(s.codec.get(), on_opj_info, &s.error);
+  opj_set_warning_handler(s.codec.get(), on_opj_warning, &s.error);
+  opj_set_error_handler(s.codec.get(), on_opj_error, &s.error);
+
+  opj_dparameters_t params;
+  opj_set_default_decoder_parameters(&params);
+  params.cp_reduce = reduce;
+  params.cp_layer = layers;
+  if (!opj_setup_decoder(s.codec.get(), &params)) return corrupt(s.cause("bad decoder settings"));
+  // The server already runs one read per worker. 0 decodes in the calling thread; 1 would
+  // start a helper thread per read and hand it every code-block.
+  opj_codec_set_threads(s.codec.get(), 0);
+
+  opj_image_t* image = nullptr;
+  const bool ok = opj_read_header(s.stream.get(), s.codec.get(), &image);
+  s.image.reset(image);
+  if (!ok || !image) return corrupt(s.cause("invalid header"));
+  return std::nullopt;
+}
+
+std::int64_t ceil_shift(std::int64_t v, std::size_t r) {
+  return ceil_div(v, std::int64_t{1} << r);
+}
+
+// Which sample of a component each pixel along one axis takes: subsampled components are
+// replicated (the sample at or before the pixel, kept inside the component's bounds).
+struct AxisMap {
+  std::int64_t step = 1;        // dx or dy
+  std::int64_t lo = 0, hi = 0;  // the component's first and last sample at this level
+  std::int64_t first = 0;       // the first decoded sample
+  std::int64_t operator()(std::int64_t pixel) const {
+    return std::clamp(pixel / step, lo, hi) - first;
+  }
+};
+
+AxisMap axis_map(std::int64_t step, std::int64_t level0, std::int64_t level1, std::int64_t area0) {
+  return AxisMap{step, ceil_div(level0, step), ceil_div(level1, step) - 1, ceil_div(area0, step)};
+}
+
+// Copies one decoded component into band `band` of `out`, whose top-left pixel is (u0, v0).
+template <class T>
+void copy_component(const opj_image_comp_t& comp, const AxisMap& mx, const AxisMap& my,
+                    std::int64_t u0, std::int64_t v0, Raster& out, int band, int out_bits) {
+  const std::int64_t prec = comp.prec, half = std::int64_t{1} << (prec - 1);
+  const std::int64_t lo = comp.sgnd ? -half : 0, hi = comp.sgnd ? half - 1 : 2 * half - 1;
+  // Narrower unsigned components are stretched over the delivered range (1-bit alpha, 4-bit).
+  const std::int64_t scale_to = (std::int64_t{1} << out_bits) - 1;
+  const bool scale = !comp.sgnd && prec < out_bits;
+  std::vector<std::int64_t> cols(static_cast<std::size_t>(out.width));
+  for (std::int64_t x = 0; x < out.width; ++x) cols[static_cast<std::size_t>(x)] = mx(u0 + x);
+  for (std::int64_t y = 0; y < out.height; ++y) {
+    const OPJ_INT32* src = comp.data + my(v0 + y) * static_cast<std::int64_t>(comp.w);
+    T* dst = reinterpret_cast<T*>(out.row(y)) + band;
+    for (std::int64_t x = 0; x < out.width; ++x) {
+      std::int64_t v = std::clamp<std::int64_t>(src[cols[static_cast<std::size_t>(x)]], lo, hi);
+      if (scale) v = (v * scale_to + hi / 2) / hi;
+      dst[x * out.bands] = static_cast<T>(v);
+    }
+  }
+}
+
+// sYCC (IEC 61966-2-1 Amd. 1) to RGB, in place on the first three bands.
+template <class T>
+void sycc_to_rgb(Raster& r, int bits) {
+  const float offset = static_cast<float>(1 << (bits - 1));
+  const float top = static_cast<float>((1 << bits) - 1);
+  const auto put = [top](float v) { return static_cast<T>(std::lround(std::clamp(v, 0.f, top))); };
+  const auto pixels = static_cast<std::size_t>(r.width * r.height);
+  T* p = reinterpret_cast<T*>(r.data.data());
+  for (std::size_t i = 0; i < pixels; ++i, p += r.bands) {
+    const float y = p[0], cb = p[1] - offset, cr = p[2] - offset;
+    p[0] = put(y + 1.402f * cr);
+    p[1] = put(y - 0.344136f * cb - 0.714136f * cr);
+    p[2] = put(y + 1.772f * cb);
+  }
+}
+
+Error unsupported(const char* what) {
+  return make_error(Errc::not_implemented, what);
+}
+
+}  // namespace
 
 Jp2Source::Jp2Source(std::filesystem::path path, const SourceOptions& options)
     : path_(std::move(path)), options_(options) {}
 Jp2Source::~Jp2Source() = default;
 
-Result<std::shared_ptr<Jp2Source>> Jp2Source::open(const std::filesystem::path&, const SourceOptions&) {
-  return make_error(Errc::not_implemented, "this image format is not supported yet");
+Result<std::shared_ptr<Jp2Source>> Jp2Source::open(const std::filesystem::path& path,
+                                                   const SourceOptions& options) {
+  const std::string name = path.filename().string();
+  const auto refuse = [&name](Error e) {
+    spdlog::warn("cannot serve JPEG2000 {}: {}", name, e.message);
+    return e;
+  };
+
+  auto source = std::shared_ptr<Jp2Source>(new Jp2Source(path, options));
+  Session s(path);
+  if (!s.file.ok()) return refuse(corrupt("the file cannot be opened"));
+  Jp2Header boxes;
+  std::array<unsigned char, 12> magic{};
+  const bool has4 = s.file.read_exact(magic.data(), 4, 0);
+  if (s.file.read_exact(magic.data(), 12, 0) && magic == jp2_signature) {
+    auto h = read_jp2_header(s.file);
+    if (!h) return refuse(corrupt("malformed JP2 boxes"));
+    boxes = std::move(*h);
+  } else if (has4 &&
+             std::equal(codestream_signature.begin(), codestream_signature.end(), magic.begin())) {
+    source->codestream_ = true;
+  } else {
+    return refuse(corrupt("not a JPEG2000 file"));
+  }
+  if (boxes.palette) return refuse(unsupported("palette JPEG2000 images are not supported"));
+  if (boxes.enumcs == 12 || boxes.enumcs == 24)
+    return refuse(unsupported("CMYK and e-YCC JPEG2000 images are not supported"));
+
+  if (auto e = start(s, source->codestream_, 0, 0)) return refuse(*e);
+  const opj_image_t& img = *s.image;
+  if (img.x1 <= img.x0 || img.y1 <= img.y0) return refuse(corrupt("the image has no pixels"));
+  // OpenJPEG decodes with 32-bit signed coordinates.
+  if (img.x1 > INT32_MAX || img.y1 > INT32_MAX)
+    return refuse(unsupported("JPEG2000 images beyond 2^31 pixels a side are not supported"));
+  if (img.numcomps == 0 || img.numcomps > max_components || !img.comps)
+    return refuse(corrupt("invalid number of components"));
+
+  std::uint32_t max_prec = 0;
+  for (std::uint32_t c = 0; c < img.numcomps; ++c) {
+    const opj_image_comp_t& comp = img.comps[c];
+    if (comp.prec == 0 || comp.dx == 0 || comp.dy == 0 || comp.dx > 255 || comp.dy > 255)
+      return refuse(corrupt("invalid component"));
+    if (comp.prec > max_precision)
+      return refuse(unsupported("JPEG2000 samples of more than 16 bits are not supported"));
+    if ((comp.sgnd != 0) != (img.comps[0].sgnd != 0))
+      return refuse(unsupported("JPEG2000 mixing signed and unsigned samples is not supported"));
+    max_prec = std::max(max_prec, comp.prec);
+    source->components_.push_back(Component{comp.dx, comp.dy, comp.prec, comp.sgnd != 0});
+  }
+
+  // Reductions beyond any component's resolution count fail in OpenJPEG: take the smallest.
+  std::unique_ptr<opj_codestream_info_v2_t, InfoFree> cstr(opj_get_cstr_info(s.codec.get()));
+  if (!cstr || !cstr->m_default_tile_info.tccp_info || cstr->nbcomps != img.numcomps)
+    return refuse(corrupt("no coding parameters"));
+  std::uint32_t resolutions = OPJ_J2K_MAXRLVLS;
+  for (std::uint32_t c = 0; c < cstr->nbcomps; ++c)
+    resolutions = std::min(resolutions, cstr->m_default_tile_info.tccp_info[c].numresolutions);
+  if (resolutions == 0) return refuse(corrupt("no resolution levels"));
+  const auto styles = read_coding_styles(s.file, boxes.codestream, img.numcomps);
+  if (!styles) return refuse(corrupt("malformed main header"));
+  if (tile_setup_bytes(*cstr, img, *styles, s.file.size()) > max_tile_setup_bytes)
+    return refuse(unsupported("JPEG2000 tiles this large are not supported; re-encode with tiles"));
+
+  source->x0_ = img.x0;
+  source->y0_ = img.y0;
+  source->x1_ = img.x1;
+  source->y1_ = img.y1;
+  const bool sgnd = img.comps[0].sgnd != 0;
+  ImageInfo& info = source->info_;
+  info.format = "jpeg2000";
+  info.bands = static_cast<int>(img.numcomps);
+  info.bits_per_sample = static_cast<int>(max_prec);
+  info.sample_type = sgnd ? (max_prec <= 8 ? SampleType::i8 : SampleType::i16)
+                          : (max_prec <= 8 ? SampleType::u8 : SampleType::u16);
+  source->out_bits_ = std::max(8, static_cast<int>(max_prec));
+  info.colour = img.numcomps == 3 || img.numcomps == 4 ? ColourSpace::rgb : ColourSpace::grey;
+  info.has_alpha = img.numcomps == 2 || img.numcomps == 4;
+  info.icc_profile = std::move(boxes.icc);
+  if (boxes.enumcs == 18 && img.numcomps >= 3) {
+    // Converted on read when Y, Cb, Cr (and alpha) share one unsigned precision of 8+ bits.
+    const auto& c = source->components_;
+    for (std::size_t i = 1; i < std::min<std::size_t>(c.size(), 4); ++i)
+      if (sgnd || max_prec < 8 || c[i].prec != c[0].prec)
+        return refuse(unsupported("this sYCC JPEG2000 layout is not supported"));
+    source->sycc_ = true;
+  }
+  set_type_range(info);
+
+  for (std::size_t r = 0; r < resolutions; ++r) {
+    const std::int64_t w = ceil_shift(img.x1, r) - ceil_shift(img.x0, r);
+    const std::int64_t h = ceil_shift(img.y1, r) - ceil_shift(img.y0, r);
+    if (w <= 0 || h <= 0) break;
+    info.levels.push_back(LevelInfo{w, h, viewer_tile, viewer_tile, true});
+  }
+  add_computed_levels(info);
+  spdlog::debug("JPEG2000 {}: {}x{}, {} components of {} bits, {} resolutions", name, info.width(),
+                info.height(), info.bands, max_prec, resolutions);
+  return source;
 }
 
-Result<Raster> Jp2Source::read_stored(std::size_t, const Rect&) const {
-  return make_error(Errc::not_implemented, "this image format is not supported yet");
+Result<Raster> Jp2Source::read_stored(std::size_t level, const Rect& region) const {
+  const std::uint64_t bytes =
+      static_cast<std::uint64_t>(region.w) * static_cast<std::uint64_t>(region.h) *
+      static_cast<std::uint64_t>(info_.bands) * bytes_per_sample(info_.sample_type);
+  if (bytes > max_read_bytes)
+    return make_error(Errc::payload_too_large, "the requested region is too large to decode");
+  const auto fail = [this](Error e) {
+    spdlog::warn("JPEG2000 read failed in {}: {}", path_.filename().string(), e.message);
+    return e;
+  };
+
+  // The area on the level's grid: the rectangle, widened so that every subsampled component
+  // has the samples the rectangle's pixels replicate.
+  const std::int64_t lx0 = ceil_shift(x0_, level), lx1 = ceil_shift(x1_, level);
+  const std::int64_t ly0 = ceil_shift(y0_, level), ly1 = ceil_shift(y1_, level);
+  const std::int64_t u0 = lx0 + region.x, u1 = u0 + region.w;
+  const std::int64_t v0 = ly0 + region.y, v1 = v0 + region.h;
+  std::int64_t ax0 = u0, ax1 = u1, ay0 = v0, ay1 = v1;
+  for (const Component& c : components_) {
+    const AxisMap mx = axis_map(c.dx, lx0, lx1, 0), my = axis_map(c.dy, ly0, ly1, 0);
+    ax0 = std::min(ax0, mx(u0) * mx.step);
+    ax1 = std::max(ax1, mx(u1 - 1) * mx.step + 1);
+    ay0 = std::min(ay0, my(v0) * my.step);
+    ay1 = std::max(ay1, my(v1 - 1) * my.step + 1);
+  }
+  ax1 = std::min(ax1, lx1);
+  ay1 = std::min(ay1, ly1);
+
+  Session s(path_);
+  const auto layers = static_cast<std::uint32_t>(std::max(0, options_.max_layers));
+  if (auto e = start(s, codestream_, static_cast<std::uint32_t>(level), layers)) return fail(*e);
+  opj_image_t* img = s.image.get();
+  if (img->x0 != x0_ || img->y0 != y0_ || img->x1 != x1_ || img->y1 != y1_ ||
+      img->numcomps != components_.size())
+    return fail(corrupt("the file changed since it was opened"));
+
+  // OpenJPEG takes the area on the full-resolution reference grid.
+  const auto grid = [level](std::int64_t v, std::int64_t lo, std::int64_t hi) {
+    return static_cast<OPJ_INT32>(std::clamp(v << level, lo, hi));
+  };
+  if (!opj_set_decode_area(s.codec.get(), img, grid(ax0, x0_, x1_), grid(ay0, y0_, y1_),
+                           grid(ax1, x0_, x1_), grid(ay1, y0_, y1_)))
+    return fail(corrupt(s.cause("cannot select the region")));
+  if (!opj_decode(s.codec.get(), s.stream.get(), img))
+    return fail(corrupt(s.cause("decoding failed")));
+  // The pixels are complete; trouble in boxes after the codestream does not spoil them.
+  if (!opj_end_decompress(s.codec.get(), s.stream.get()))
+    spdlog::debug("JPEG2000 {}: {}", path_.filename().string(), s.cause("trailing data ignored"));
+
+  if (img->numcomps != components_.size() || !img->comps)
+    return fail(corrupt("unexpected components after decoding"));
+  Raster out(region.w, region.h, info_.bands, info_.sample_type);
+  for (std::size_t c = 0; c < components_.size(); ++c) {
+    const opj_image_comp_t& comp = img->comps[c];
+    const Component& want = components_[c];
+    const AxisMap mx = axis_map(want.dx, lx0, lx1, ax0), my = axis_map(want.dy, ly0, ly1, ay0);
+    if (comp.dx != want.dx || comp.dy != want.dy || comp.prec != want.prec ||
+        (comp.sgnd != 0) != want.sgnd || !comp.data ||
+        comp.w != ceil_div(ax1, mx.step) - mx.first || comp.h != ceil_div(ay1, my.step) - my.first)
+      return fail(corrupt("decoded component " + std::to_string(c) + " has an unexpected size"));
+    with_sample_type(info_.sample_type, [&](auto t) {
+      using T = decltype(t);
+      if constexpr (sizeof(T) <= 2 && std::is_integral_v<T>)
+        copy_component<T>(comp, mx, my, u0, v0, out, static_cast<int>(c), out_bits_);
+    });
+  }
+  if (sycc_ && info_.sample_type == SampleType::u8)
+    sycc_to_rgb<std::uint8_t>(out, static_cast<int>(components_[0].prec));
+  else if (sycc_)
+    sycc_to_rgb<std::uint16_t>(out, static_cast<int>(components_[0].prec));
+  return out;
 }
 
 }  // namespace tessera
