@@ -32,20 +32,29 @@ int main(int argc, char** argv) {
   add([](TiffSpec& s) {
     s.samples = 3, s.photometric = PHOTOMETRIC_YCBCR, s.compression = COMPRESSION_JPEG;
   });
-  add([](TiffSpec& s) { s.samples = 3, s.photometric = PHOTOMETRIC_RGB, s.compression = COMPRESSION_WEBP; });
+  add([](TiffSpec& s) {
+    s.samples = 3, s.photometric = PHOTOMETRIC_RGB, s.compression = COMPRESSION_WEBP;
+  });
   add([](TiffSpec& s) { s.bits = 16, s.compression = COMPRESSION_ZSTD, s.predictor = 2; });
   add([](TiffSpec& s) {
     s.bits = 32, s.sample_format = SAMPLEFORMAT_IEEEFP, s.compression = COMPRESSION_ADOBE_DEFLATE;
     s.predictor = 3;
   });
-  add([](TiffSpec& s) { s.bits = 1, s.photometric = PHOTOMETRIC_MINISWHITE, s.compression = COMPRESSION_CCITTFAX4; });
-  add([](TiffSpec& s) { s.bits = 4, s.photometric = PHOTOMETRIC_PALETTE, s.compression = COMPRESSION_PACKBITS; });
+  add([](TiffSpec& s) {
+    s.bits = 1, s.photometric = PHOTOMETRIC_MINISWHITE, s.compression = COMPRESSION_CCITTFAX4;
+  });
+  add([](TiffSpec& s) {
+    s.bits = 4, s.photometric = PHOTOMETRIC_PALETTE, s.compression = COMPRESSION_PACKBITS;
+  });
   add([](TiffSpec& s) { s.samples = 3, s.photometric = PHOTOMETRIC_CIELAB; });
   add([](TiffSpec& s) { s.samples = 4, s.photometric = PHOTOMETRIC_SEPARATED, s.tile_width = 0; });
   add([](TiffSpec& s) { s.samples = 3, s.photometric = PHOTOMETRIC_YCBCR; });
-  add([](TiffSpec& s) { s.samples = 5, s.planar = PLANARCONFIG_SEPARATE, s.compression = COMPRESSION_LZMA; });
+  add([](TiffSpec& s) {
+    s.samples = 5, s.planar = PLANARCONFIG_SEPARATE, s.compression = COMPRESSION_LZMA;
+  });
   int n = 0;
-  for (const TiffSpec& s : specs) tessera::testing::write_tiff(dir / ("seed" + std::to_string(n++) + ".tif"), s);
+  for (const TiffSpec& s : specs)
+    tessera::testing::write_tiff(dir / ("seed" + std::to_string(n++) + ".tif"), s);
   std::cout << n << " seeds in " << dir << "\n";
   return 0;
 }
