@@ -157,8 +157,14 @@ void set_type_range(ImageInfo& info) {
     case SampleType::u8:
     case SampleType::u16:
     case SampleType::u32:
-      hi = std::exp2(std::min(info.bits_per_sample, 32)) - 1;
-      if (info.bits_per_sample < 8) hi = 255;  // sub-byte samples are widened to 8 bits
+      // Sub-byte samples are widened to 8 bits, and palettes expand to 8-bit RGB whatever
+      // the index depth: then the type's range applies.
+      hi = std::exp2(info.bits_per_sample >= 8 &&
+                             info.bits_per_sample <=
+                                 8 * static_cast<int>(bytes_per_sample(info.sample_type))
+                         ? info.bits_per_sample
+                         : 8 * static_cast<int>(bytes_per_sample(info.sample_type))) -
+           1;
       break;
     case SampleType::i8:
     case SampleType::i16:

@@ -249,6 +249,7 @@ TEST_CASE("tiff: palette, min-is-white, CIELAB, ICCLAB-free CMYK and plain YCbCr
   const Case c =
       GENERATE(Case{PHOTOMETRIC_PALETTE, 8, 1, COMPRESSION_LZW, ColourSpace::rgb, 3},
                Case{PHOTOMETRIC_PALETTE, 4, 1, COMPRESSION_NONE, ColourSpace::rgb, 3},
+               Case{PHOTOMETRIC_PALETTE, 16, 1, COMPRESSION_ZSTD, ColourSpace::rgb, 3},
                Case{PHOTOMETRIC_MINISWHITE, 8, 1, COMPRESSION_NONE, ColourSpace::grey, 1},
                Case{PHOTOMETRIC_MINISWHITE, 1, 1, COMPRESSION_CCITTFAX4, ColourSpace::grey, 1},
                Case{PHOTOMETRIC_CIELAB, 8, 3, COMPRESSION_NONE, ColourSpace::cielab, 3},
@@ -273,6 +274,10 @@ TEST_CASE("tiff: palette, min-is-white, CIELAB, ICCLAB-free CMYK and plain YCbCr
                            : c.photometric == PHOTOMETRIC_YCBCR ? 1.0
                                                                 : 0.0;
   check_levels(*src, s, 0, tolerance);
+  if (c.photometric == PHOTOMETRIC_PALETTE) {  // expanded to 8-bit RGB whatever the index depth
+    CHECK(src->info().sample_type == SampleType::u8);
+    CHECK(src->info().max_values == std::vector<double>{255, 255, 255});
+  }
   if (c.colour == ColourSpace::cielab) {
     CHECK(src->info().min_values == std::vector<double>{0, -128, -128});
     CHECK(src->info().max_values == std::vector<double>{100, 127, 127});
