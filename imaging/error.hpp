@@ -38,6 +38,11 @@ inline Error make_error(Errc code, std::string message) {
   return Error{code, std::move(message)};
 }
 
+// The one message for a file that exists but cannot be decoded; `what` says which part failed.
+inline Error image_unreadable(const std::string& what) {
+  return Error{Errc::corrupt_image, "image could not be read: " + what};
+}
+
 // A value or an Error (std::expected arrives only in C++23).
 template <class T>
 class Result {

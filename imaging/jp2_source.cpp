@@ -1,10 +1,9 @@
 #include "imaging/jp2_source.hpp"
 
-#include <fcntl.h>
+#include "imaging/read_only_file.hpp"
+
 #include <openjpeg.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -42,43 +41,6 @@ constexpr std::array<unsigned char, 12> jp2_signature = {0x00, 0x00, 0x00, 0x0C,
                                                          ' ',  ' ',  0x0D, 0x0A, 0x87, 0x0A};
 constexpr std::array<unsigned char, 4> codestream_signature = {0xFF, 0x4F, 0xFF, 0x51};
 
-Error corrupt(const std::string& what) {
-  return make_error(Errc::corrupt_image, "image could not be read: " + what);
-}
-
-// A read-only descriptor. pread() keeps no shared offset, so nothing here changes after open.
-class File {
- public:
-  explicit File(const std::filesystem::path& path)
-      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    struct stat st {};
-    if (fd_ >= 0 && ::fstat(fd_, &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
-  }
-  ~File() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  File(const File&) = delete;
-  File& operator=(const File&) = delete;
-
-  bool ok() const noexcept { return fd_ >= 0; }
-  std::uint64_t size() const noexcept { return size_; }
-
-  // Exactly n bytes at offset, or false.
-  bool read_exact(void* buffer, std::size_t n, std::uint64_t offset) const {
-    for (std::size_t done = 0; done < n;) {
-      const ssize_t r = ::pread(fd_, static_cast<char*>(buffer) + done, n - done,
-                                static_cast<off_t>(offset + done));
-      if (r == 0 || (r < 0 && errno != EINTR)) return false;
-      done += static_cast<std::size_t>(std::max<ssize_t>(r, 0));
-    }
-    return true;
-  }
-
- private:
-  int fd_ = -1;
-  std::uint64_t size_ = 0;
-};
-
 constexpr std::uint32_t be16(const unsigned char* p) {
   return (std::uint32_t{p[0]} << 8) | p[1];
 }
@@ -102,7 +64,7 @@ struct Box {
   std::uint64_t content = 0, end = 0;
 };
 
-std::optional<Box> read_box(const File& f, std::uint64_t offset, std::uint64_t limit) {
+std::optional<Box> read_box(const ReadOnlyFile& f, std::uint64_t offset, std::uint64_t limit) {
   unsigned char h[16];
   if (offset + 8 > limit || !f.read_exact(h, 8, offset)) return std::nullopt;
   std::uint64_t length = be32(h), header = 8;
@@ -122,7 +84,7 @@ constexpr std::uint32_t box_type(const char (&s)[5]) {
          (std::uint32_t(std::uint8_t(s[2])) << 8) | std::uint8_t(s[3]);
 }
 
-std::optional<Jp2Header> read_jp2_header(const File& f) {
+std::optional<Jp2Header> read_jp2_header(const ReadOnlyFile& f) {
   Jp2Header out;
   std::uint64_t offset = 0;
   for (std::size_t n = 0; n < max_boxes && offset < f.size(); ++n) {
@@ -172,7 +134,7 @@ bool read_style(const unsigned char* p, std::size_t n, bool precincts, CodingSty
   return true;
 }
 
-std::optional<std::vector<CodingStyle>> read_coding_styles(const File& f, std::uint64_t at,
+std::optional<std::vector<CodingStyle>> read_coding_styles(const ReadOnlyFile& f, std::uint64_t at,
                                                            std::uint32_t comps) {
   CodingStyle all;
   std::vector<std::optional<CodingStyle>> own(comps);
@@ -275,7 +237,7 @@ void on_opj_info(const char* msg, void*) {
 
 // Where one decoder is in the file.
 struct Cursor {
-  const File* file = nullptr;
+  const ReadOnlyFile* file = nullptr;
   std::uint64_t pos = 0;
 };
 
@@ -307,7 +269,7 @@ OPJ_BOOL stream_seek(OPJ_OFF_T pos, void* user) {
 // One decoder over its own descriptor: everything a read touches, and nothing another read uses.
 struct Session {
   std::string error;  // first member: the codec reports into it until it is destroyed
-  File file;
+  ReadOnlyFile file;
   Cursor cursor;
   std::unique_ptr<opj_stream_t, StreamFree> stream;
   std::unique_ptr<opj_codec_t, CodecFree> codec;
@@ -320,7 +282,7 @@ struct Session {
 // Opens the file and reads the main header, to decode at `reduce` with at most `layers` layers.
 std::optional<Error> start(Session& s, bool codestream, std::uint32_t reduce,
                            std::uint32_t layers) {
-  if (!s.file.ok()) return corrupt("the file cannot be opened");
+  if (!s.file.ok()) return image_unreadable("the file cannot be opened");
   s.stream.reset(opj_stream_create(stream_buffer_bytes, OPJ_TRUE));
   if (!s.stream) return make_error(Errc::internal, "out of memory");
   opj_stream_set_user_data(s.stream.get(), &s.cursor, nullptr);
@@ -340,7 +302,8 @@ std::optional<Error> start(Session& s, bool codestream, std::uint32_t reduce,
   opj_set_default_decoder_parameters(&params);
   params.cp_reduce = reduce;
   params.cp_layer = layers;
-  if (!opj_setup_decoder(s.codec.get(), &params)) return corrupt(s.cause("bad decoder settings"));
+  if (!opj_setup_decoder(s.codec.get(), &params))
+    return image_unreadable(s.cause("bad decoder settings"));
   // The server already runs one read per worker. 0 decodes in the calling thread; 1 would
   // start a helper thread per read and hand it every code-block.
   opj_codec_set_threads(s.codec.get(), 0);
@@ -348,7 +311,7 @@ std::optional<Error> start(Session& s, bool codestream, std::uint32_t reduce,
   opj_image_t* image = nullptr;
   const bool ok = opj_read_header(s.stream.get(), s.codec.get(), &image);
   s.image.reset(image);
-  if (!ok || !image) return corrupt(s.cause("invalid header"));
+  if (!ok || !image) return image_unreadable(s.cause("invalid header"));
   return std::nullopt;
 }
 
@@ -429,19 +392,19 @@ Result<std::shared_ptr<Jp2Source>> Jp2Source::open(const std::filesystem::path& 
 
   auto source = std::shared_ptr<Jp2Source>(new Jp2Source(path, options));
   Session s(path);
-  if (!s.file.ok()) return refuse(corrupt("the file cannot be opened"));
+  if (!s.file.ok()) return refuse(image_unreadable("the file cannot be opened"));
   Jp2Header boxes;
   std::array<unsigned char, 12> magic{};
   const bool has4 = s.file.read_exact(magic.data(), 4, 0);
   if (s.file.read_exact(magic.data(), 12, 0) && magic == jp2_signature) {
     auto h = read_jp2_header(s.file);
-    if (!h) return refuse(corrupt("malformed JP2 boxes"));
+    if (!h) return refuse(image_unreadable("malformed JP2 boxes"));
     boxes = std::move(*h);
   } else if (has4 &&
              std::equal(codestream_signature.begin(), codestream_signature.end(), magic.begin())) {
     source->codestream_ = true;
   } else {
-    return refuse(corrupt("not a JPEG2000 file"));
+    return refuse(image_unreadable("not a JPEG2000 file"));
   }
   if (boxes.palette) return refuse(unsupported("palette JPEG2000 images are not supported"));
   if (boxes.enumcs == 12 || boxes.enumcs == 24)
@@ -449,18 +412,19 @@ Result<std::shared_ptr<Jp2Source>> Jp2Source::open(const std::filesystem::path& 
 
   if (auto e = start(s, source->codestream_, 0, 0)) return refuse(*e);
   const opj_image_t& img = *s.image;
-  if (img.x1 <= img.x0 || img.y1 <= img.y0) return refuse(corrupt("the image has no pixels"));
+  if (img.x1 <= img.x0 || img.y1 <= img.y0)
+    return refuse(image_unreadable("the image has no pixels"));
   // OpenJPEG decodes with 32-bit signed coordinates.
   if (img.x1 > INT32_MAX || img.y1 > INT32_MAX)
     return refuse(unsupported("JPEG2000 images beyond 2^31 pixels a side are not supported"));
   if (img.numcomps == 0 || img.numcomps > max_components || !img.comps)
-    return refuse(corrupt("invalid number of components"));
+    return refuse(image_unreadable("invalid number of components"));
 
   std::uint32_t max_prec = 0;
   for (std::uint32_t c = 0; c < img.numcomps; ++c) {
     const opj_image_comp_t& comp = img.comps[c];
     if (comp.prec == 0 || comp.dx == 0 || comp.dy == 0 || comp.dx > 255 || comp.dy > 255)
-      return refuse(corrupt("invalid component"));
+      return refuse(image_unreadable("invalid component"));
     if (comp.prec > max_precision)
       return refuse(unsupported("JPEG2000 samples of more than 16 bits are not supported"));
     if ((comp.sgnd != 0) != (img.comps[0].sgnd != 0))
@@ -472,13 +436,13 @@ Result<std::shared_ptr<Jp2Source>> Jp2Source::open(const std::filesystem::path& 
   // Reductions beyond any component's resolution count fail in OpenJPEG: take the smallest.
   std::unique_ptr<opj_codestream_info_v2_t, InfoFree> cstr(opj_get_cstr_info(s.codec.get()));
   if (!cstr || !cstr->m_default_tile_info.tccp_info || cstr->nbcomps != img.numcomps)
-    return refuse(corrupt("no coding parameters"));
+    return refuse(image_unreadable("no coding parameters"));
   std::uint32_t resolutions = OPJ_J2K_MAXRLVLS;
   for (std::uint32_t c = 0; c < cstr->nbcomps; ++c)
     resolutions = std::min(resolutions, cstr->m_default_tile_info.tccp_info[c].numresolutions);
-  if (resolutions == 0) return refuse(corrupt("no resolution levels"));
+  if (resolutions == 0) return refuse(image_unreadable("no resolution levels"));
   const auto styles = read_coding_styles(s.file, boxes.codestream, img.numcomps);
-  if (!styles) return refuse(corrupt("malformed main header"));
+  if (!styles) return refuse(image_unreadable("malformed main header"));
   if (tile_setup_bytes(*cstr, img, *styles, s.file.size()) > max_tile_setup_bytes)
     return refuse(unsupported("JPEG2000 tiles this large are not supported; re-encode with tiles"));
 
@@ -553,7 +517,7 @@ Result<Raster> Jp2Source::read_stored(std::size_t level, const Rect& region) con
   opj_image_t* img = s.image.get();
   if (img->x0 != x0_ || img->y0 != y0_ || img->x1 != x1_ || img->y1 != y1_ ||
       img->numcomps != components_.size())
-    return fail(corrupt("the file changed since it was opened"));
+    return fail(image_unreadable("the file changed since it was opened"));
 
   // OpenJPEG takes the area on the full-resolution reference grid.
   const auto grid = [level](std::int64_t v, std::int64_t lo, std::int64_t hi) {
@@ -561,15 +525,15 @@ Result<Raster> Jp2Source::read_stored(std::size_t level, const Rect& region) con
   };
   if (!opj_set_decode_area(s.codec.get(), img, grid(ax0, x0_, x1_), grid(ay0, y0_, y1_),
                            grid(ax1, x0_, x1_), grid(ay1, y0_, y1_)))
-    return fail(corrupt(s.cause("cannot select the region")));
+    return fail(image_unreadable(s.cause("cannot select the region")));
   if (!opj_decode(s.codec.get(), s.stream.get(), img))
-    return fail(corrupt(s.cause("decoding failed")));
+    return fail(image_unreadable(s.cause("decoding failed")));
   // The pixels are complete; trouble in boxes after the codestream does not spoil them.
   if (!opj_end_decompress(s.codec.get(), s.stream.get()))
     spdlog::debug("JPEG2000 {}: {}", path_.filename().string(), s.cause("trailing data ignored"));
 
   if (img->numcomps != components_.size() || !img->comps)
-    return fail(corrupt("unexpected components after decoding"));
+    return fail(image_unreadable("unexpected components after decoding"));
   Raster out(region.w, region.h, info_.bands, info_.sample_type);
   for (std::size_t c = 0; c < components_.size(); ++c) {
     const opj_image_comp_t& comp = img->comps[c];
@@ -578,7 +542,8 @@ Result<Raster> Jp2Source::read_stored(std::size_t level, const Rect& region) con
     if (comp.dx != want.dx || comp.dy != want.dy || comp.prec != want.prec ||
         (comp.sgnd != 0) != want.sgnd || !comp.data ||
         comp.w != ceil_div(ax1, mx.step) - mx.first || comp.h != ceil_div(ay1, my.step) - my.first)
-      return fail(corrupt("decoded component " + std::to_string(c) + " has an unexpected size"));
+      return fail(
+          image_unreadable("decoded component " + std::to_string(c) + " has an unexpected size"));
     with_sample_type(info_.sample_type, [&](auto t) {
       using T = decltype(t);
       if constexpr (sizeof(T) <= 2 && std::is_integral_v<T>)

@@ -1,10 +1,9 @@
 #include "imaging/jpeg_source.hpp"
 
-#include <fcntl.h>
+#include "imaging/read_only_file.hpp"
+
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <turbojpeg.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -72,50 +72,6 @@ Error logged(const std::filesystem::path& path, Errc code, const std::string& me
                detail);
   return make_error(code, message);
 }
-
-class File {
- public:
-  explicit File(const std::filesystem::path& path)
-      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), open_error_(fd_ < 0 ? errno : 0) {}
-  ~File() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  File(const File&) = delete;
-  File& operator=(const File&) = delete;
-
-  bool ok() const noexcept { return fd_ >= 0; }
-  std::string open_error() const { return std::generic_category().message(open_error_); }
-
-  // -1 for anything but a regular file.
-  std::int64_t size() const noexcept {
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
-    return st.st_size;
-  }
-
-  // Appends up to n bytes, read at offset out.size() (fewer at the end of the file). Returns 0 or
-  // an errno value.
-  int read_more(Bytes& out, std::size_t n) const {
-    const std::size_t start = out.size();
-    out.resize(start + n);
-    std::size_t got = 0;
-    int error = 0;
-    while (got < n) {
-      const ssize_t r =
-          ::pread(fd_, out.data() + start + got, n - got, static_cast<off_t>(start + got));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) error = errno;
-      if (r <= 0) break;
-      got += static_cast<std::size_t>(r);
-    }
-    out.resize(start + got);
-    return error;
-  }
-
- private:
-  int fd_;
-  int open_error_;
-};
 
 std::size_t be16(const unsigned char* p) noexcept {
   return std::size_t{p[0]} << 8 | p[1];
@@ -290,6 +246,17 @@ bool has_factor(const tjscalingfactor* factors, int count, int denom) {
   return false;
 }
 
+// Why an opened file cannot be decoded (logged), or nothing.
+std::optional<Error> unusable(const std::filesystem::path& path, const ReadOnlyFile& file) {
+  if (!file.ok())
+    return logged(path, Errc::corrupt_image, corrupt("cannot open the file"), file.open_error());
+  if (!file.regular()) return logged(path, Errc::corrupt_image, corrupt("not a regular file"), "");
+  if (file.size() > max_file_bytes)
+    return logged(path, Errc::payload_too_large, "image file too large",
+                  std::to_string(file.size()) + " bytes");
+  return std::nullopt;
+}
+
 }  // namespace
 
 JpegSource::JpegSource(std::filesystem::path path, const SourceOptions& options)
@@ -300,14 +267,9 @@ JpegSource::~JpegSource() {
 
 Result<std::shared_ptr<JpegSource>> JpegSource::open(const std::filesystem::path& path,
                                                      const SourceOptions& options) {
-  File file(path);
-  if (!file.ok())
-    return logged(path, Errc::corrupt_image, corrupt("cannot open the file"), file.open_error());
-  const std::int64_t size = file.size();
-  if (size < 0) return logged(path, Errc::corrupt_image, corrupt("not a regular file"), "");
-  if (static_cast<std::uint64_t>(size) > max_file_bytes)
-    return logged(path, Errc::payload_too_large, "image file too large",
-                  std::to_string(size) + " bytes");
+  const ReadOnlyFile file(path);
+  if (auto refused = unusable(path, file)) return *refused;
+  const std::uint64_t size = file.size();
 
   // Read only as far as the first scan: the markers before it hold everything info() needs.
   Bytes head;
@@ -450,14 +412,9 @@ Result<JpegSource::Pixels> JpegSource::decode_level(std::size_t level) const {
   if (out_bytes > max_decode_bytes)
     return make_error(Errc::payload_too_large, "image too large to decode at this size");
 
-  File file(path_);
-  if (!file.ok())
-    return logged(path_, Errc::corrupt_image, corrupt("cannot open the file"), file.open_error());
-  const std::int64_t size = file.size();
-  if (size < 0) return logged(path_, Errc::corrupt_image, corrupt("not a regular file"), "");
-  if (static_cast<std::uint64_t>(size) > max_file_bytes)
-    return logged(path_, Errc::payload_too_large, "image file too large",
-                  std::to_string(size) + " bytes");
+  const ReadOnlyFile file(path_);
+  if (auto refused = unusable(path_, file)) return *refused;
+  const std::uint64_t size = file.size();
   Bytes data;
   if (const int error = file.read_more(data, static_cast<std::size_t>(size)))
     return logged(path_, Errc::corrupt_image, corrupt("cannot read the file"),

@@ -35,10 +35,6 @@ std::string format_message(const char* module, const char* fmt, va_list ap) {
   return module ? std::string(module) + ": " + buf : std::string(buf);
 }
 
-Error corrupt(const std::string& what) {
-  return make_error(Errc::corrupt_image, "image could not be read: " + what);
-}
-
 }  // namespace
 
 struct TiffSource::Handle {
@@ -140,7 +136,7 @@ Result<std::shared_ptr<TiffSource>> TiffSource::open(const std::filesystem::path
   file->path = path;
   file->options = options;
   auto handle = open_handle(path);
-  if (!handle) return corrupt("not a readable TIFF file");
+  if (!handle) return image_unreadable("not a readable TIFF file");
   file->directories = scan_directories(handle->tif.get());
   auto images = group_images(file->directories);
   if (!images) {
@@ -254,14 +250,14 @@ std::optional<Error> TiffSource::build() {
 Result<Raster> TiffSource::read_stored(std::size_t level, const Rect& region) const {
   const TiffDirectory& d = file_->directories[directories_[level]];
   auto handle = file_->acquire();
-  if (!handle) return corrupt("cannot reopen file");
+  if (!handle) return image_unreadable("cannot reopen file");
   TIFF* tif = handle->tif.get();
   const auto fail = [&](const char* what) -> Error {
     spdlog::warn("TIFF read failed in {}: {} ({})", file_->path.filename().string(), what,
                  handle->last_error);
     handle->current_offset = 0;
     file_->release(std::move(handle));
-    return corrupt(what);
+    return image_unreadable(what);
   };
   if (!file_->select(*handle, d)) return fail("cannot read pyramid level");
 
@@ -329,7 +325,7 @@ Result<StoredTile> TiffSource::read_stored_tile(std::size_t level, std::int64_t 
     return make_error(Errc::internal, "tile index out of range");
 
   auto handle = file_->acquire();
-  if (!handle) return corrupt("cannot reopen file");
+  if (!handle) return image_unreadable("cannot reopen file");
   TIFF* tif = handle->tif.get();
   StoredTile tile;
   bool ok = file_->select(*handle, d);
@@ -354,7 +350,7 @@ Result<StoredTile> TiffSource::read_stored_tile(std::size_t level, std::int64_t 
                  handle->last_error);
     handle->current_offset = 0;
     file_->release(std::move(handle));
-    return corrupt("tile data is damaged");
+    return image_unreadable("tile data is damaged");
   }
   file_->release(std::move(handle));
   tile.codec = d.compression == COMPRESSION_JPEG   ? StoredTile::Codec::jpeg
