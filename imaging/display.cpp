@@ -92,15 +92,13 @@ Raster to_display(const Raster& in, const ImageInfo& info) {
   if (info.colour == ColourSpace::cielab) {
     const LabToSrgb lab_to_srgb(info.white_x, info.white_y);
     Raster out(in.width, in.height, 3);
-    for (std::size_t i = 0; i < n; ++i) {
-      const double l =
-          with_sample_type(in.type, [&](auto t) { return sample<decltype(t)>(in, i * in.bands); });
-      const double a = with_sample_type(
-          in.type, [&](auto t) { return sample<decltype(t)>(in, i * in.bands + 1); });
-      const double b = with_sample_type(
-          in.type, [&](auto t) { return sample<decltype(t)>(in, i * in.bands + 2); });
-      lab_to_srgb(l, a, b, &out.data[i * 3]);
-    }
+    with_sample_type(in.type, [&](auto t) {
+      using T = decltype(t);
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t p = i * static_cast<std::size_t>(in.bands);
+        lab_to_srgb(sample<T>(in, p), sample<T>(in, p + 1), sample<T>(in, p + 2), &out.data[i * 3]);
+      }
+    });
     return out;
   }
   const std::vector<int> bands = shown_bands(info);
