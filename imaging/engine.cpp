@@ -100,7 +100,7 @@ Result<std::string> Engine::render_encoded(const ImageSource& source, const Rend
                                            const OutputFormat& format) const {
   auto pixels = render(source, spec);
   if (!pixels) return pixels.error();
-  return format.encode(*pixels, options_.encode);
+  return format.encode(*pixels, options_.encode, EncodeMetadata{});
 }
 
 }  // namespace tessera

@@ -34,6 +34,10 @@ std::optional<Error> write_level(TIFF* tif, const Raster& img, const PyramidOpti
     case TiffCompression::none:
       TIFFSetField(tif, TIFFTAG_COMPRESSION, static_cast<std::uint16_t>(COMPRESSION_NONE));
       break;
+    case TiffCompression::lzw:
+      TIFFSetField(tif, TIFFTAG_COMPRESSION, static_cast<std::uint16_t>(COMPRESSION_LZW));
+      TIFFSetField(tif, TIFFTAG_PREDICTOR, static_cast<std::uint16_t>(PREDICTOR_HORIZONTAL));
+      break;
     case TiffCompression::deflate:
       TIFFSetField(tif, TIFFTAG_COMPRESSION, static_cast<std::uint16_t>(COMPRESSION_ADOBE_DEFLATE));
       TIFFSetField(tif, TIFFTAG_PREDICTOR, static_cast<std::uint16_t>(PREDICTOR_HORIZONTAL));

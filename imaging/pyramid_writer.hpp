@@ -6,12 +6,11 @@
 #include <filesystem>
 #include <optional>
 
+#include "imaging/encoder.hpp"
 #include "imaging/error.hpp"
 #include "imaging/raster.hpp"
 
 namespace tessera {
-
-enum class TiffCompression { none, deflate, jpeg };
 
 struct PyramidOptions {
   std::uint32_t tile_width = 256;

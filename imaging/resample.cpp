@@ -61,12 +61,12 @@ Raster crop(const Raster& src, std::int64_t x, std::int64_t y, std::int64_t w, s
 
 }  // namespace
 
-double filter_margin(double scale) noexcept {
+double filter_margin(double scale, Interpolation) noexcept {
   return std::max(1.0, scale) + 1.0;
 }
 
 Raster resample(const Raster& src, const SourceWindow& win, std::int64_t out_w,
-                std::int64_t out_h) {
+                std::int64_t out_h, Interpolation) {
   const int bands = src.bands;
   // A pure crop when no scaling is needed: keeps stored pixels exact.
   if (is_integral(win.left) && is_integral(win.top) &&

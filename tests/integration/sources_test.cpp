@@ -44,7 +44,7 @@ struct SourceTree {
     lab.photometric = PHOTOMETRIC_CIELAB;
     write_tiff(dir.path() / "lab.tif", lab);
 
-    auto jpeg = encode_jpeg(photo, EncodeOptions{100});
+    auto jpeg = encode_jpeg(photo, EncodeOptions{100}, EncodeMetadata{});
     REQUIRE(jpeg.ok());
     std::ofstream(dir.path() / "photo.jpg", std::ios::binary) << *jpeg;
   }

@@ -33,7 +33,8 @@ Raster drop_alpha(const Raster& in, int keep) {
 
 }  // namespace
 
-Result<std::string> encode_jpeg(const Raster& raster, const EncodeOptions& options) {
+Result<std::string> encode_jpeg(const Raster& raster, const EncodeOptions& options,
+                                const EncodeMetadata&) {
   if (raster.type != SampleType::u8) return make_error(Errc::internal, "JPEG needs 8-bit samples");
   if (raster.width > 65535 || raster.height > 65535)
     return make_error(Errc::bad_request, "JPEG output is limited to 65535 pixels per side");
