@@ -8,15 +8,6 @@
 namespace tessera {
 namespace {
 
-// The bands shown: colour (1 or 3) then alpha when present.
-std::vector<int> shown_bands(const ImageInfo& info) {
-  std::vector<int> bands;
-  const int colour = info.colour == ColourSpace::grey ? 1 : 3;
-  for (int b = 0; b < std::min(colour, info.bands); ++b) bands.push_back(b);
-  if (info.has_alpha && info.bands > colour) bands.push_back(info.bands - 1);
-  return bands;
-}
-
 template <class T>
 double sample(const Raster& r, std::size_t i) {
   T v;
@@ -31,9 +22,20 @@ double srgb_gamma(double c) {
 
 }  // namespace
 
+std::vector<int> colour_bands(const ImageInfo& info) {
+  if (info.colour != ColourSpace::grey && info.bands >= 3) return {0, 1, 2};
+  return {0};
+}
+
+int alpha_band(const ImageInfo& info) {
+  const auto colour = static_cast<int>(colour_bands(info).size());
+  return info.has_alpha && info.bands > colour ? info.bands - 1 : -1;
+}
+
 bool is_display_ready(const ImageInfo& info) {
   if (info.sample_type != SampleType::u8 || info.colour == ColourSpace::cielab) return false;
-  if (static_cast<int>(shown_bands(info).size()) != info.bands) return false;
+  const auto shown = colour_bands(info).size() + (alpha_band(info) >= 0 ? 1 : 0);
+  if (static_cast<int>(shown) != info.bands) return false;
   for (std::size_t b = 0; b < info.min_values.size(); ++b)
     if (info.min_values[b] != 0 || info.max_values[b] != 255) return false;
   return true;
@@ -75,7 +77,7 @@ LabToSrgb::LabToSrgb(double white_x, double white_y) {
     }
 }
 
-void LabToSrgb::operator()(double l, double a, double b, std::uint8_t rgb[3]) const {
+void LabToSrgb::operator()(double l, double a, double b, float rgb[3]) const {
   const double fy = (l + 16) / 116, fx = fy + a / 500, fz = fy - b / 200;
   const auto inv = [](double t) {
     return t > 6.0 / 29 ? t * t * t : 3 * (6.0 / 29) * (6.0 / 29) * (t - 4.0 / 29);
@@ -83,43 +85,21 @@ void LabToSrgb::operator()(double l, double a, double b, std::uint8_t rgb[3]) co
   const double xyz[3] = {white_[0] * inv(fx), white_[1] * inv(fy), white_[2] * inv(fz)};
   for (int c = 0; c < 3; ++c) {
     const double lin = to_rgb_[c][0] * xyz[0] + to_rgb_[c][1] * xyz[1] + to_rgb_[c][2] * xyz[2];
-    rgb[c] = static_cast<std::uint8_t>(std::lround(srgb_gamma(lin) * 255));
+    rgb[c] = static_cast<float>(srgb_gamma(lin));
   }
 }
 
-Raster to_display(const Raster& in, const ImageInfo& info) {
+Raster lab_to_working(const Raster& in, const ImageInfo& info) {
   const std::size_t n = static_cast<std::size_t>(in.width * in.height);
-  if (info.colour == ColourSpace::cielab) {
-    const LabToSrgb lab_to_srgb(info.white_x, info.white_y);
-    Raster out(in.width, in.height, 3);
-    with_sample_type(in.type, [&](auto t) {
-      using T = decltype(t);
-      for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t p = i * static_cast<std::size_t>(in.bands);
-        lab_to_srgb(sample<T>(in, p), sample<T>(in, p + 1), sample<T>(in, p + 2), &out.data[i * 3]);
-      }
-    });
-    return out;
-  }
-  const std::vector<int> bands = shown_bands(info);
-  Raster out(in.width, in.height, static_cast<int>(bands.size()));
-  std::vector<double> offset(bands.size()), gain(bands.size());
-  for (std::size_t k = 0; k < bands.size(); ++k) {
-    const auto b = static_cast<std::size_t>(bands[k]);
-    const double lo = b < info.min_values.size() ? info.min_values[b] : 0;
-    const double hi = b < info.max_values.size() ? info.max_values[b] : 255;
-    offset[k] = lo;
-    gain[k] = hi > lo ? 255.0 / (hi - lo) : 0;
-  }
+  const LabToSrgb lab_to_srgb(info.white_x, info.white_y);
+  Raster out(in.width, in.height, 3, SampleType::f32);
+  auto* rgb = reinterpret_cast<float*>(out.data.data());
   with_sample_type(in.type, [&](auto t) {
     using T = decltype(t);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t k = 0; k < bands.size(); ++k) {
-        const double v = sample<T>(in, i * in.bands + bands[k]);
-        const double s = std::isnan(v) ? 0 : (v - offset[k]) * gain[k];
-        out.data[i * bands.size() + k] =
-            static_cast<std::uint8_t>(std::lround(std::clamp(s, 0.0, 255.0)));
-      }
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t p = i * static_cast<std::size_t>(in.bands);
+      lab_to_srgb(sample<T>(in, p), sample<T>(in, p + 1), sample<T>(in, p + 2), rgb + i * 3);
+    }
   });
   return out;
 }

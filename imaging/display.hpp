@@ -1,24 +1,31 @@
 #pragma once
-// From source samples of any type to the 8-bit pixels that encoders take: grey, grey+alpha,
-// RGB or RGB+alpha. Each band is mapped linearly from the image's min/max to 0..255 (NaN to 0);
-// CIELAB becomes sRGB; multispectral images show their first band. This is the default view;
-// requests that pick bands or ranges (IIP MINMAX, CTW) refine it.
+// Which bands of an image are shown, and CIELAB to sRGB. The general path from any samples to
+// output pixels is the pipeline (imaging/pipeline.cpp); these are its facts about the image.
+
+#include <vector>
 
 #include "imaging/image_source.hpp"
 
 namespace tessera {
 
-// True when `info`'s rasters are already display pixels (8-bit, full range, no extra bands).
+// True when `info`'s rasters are already output pixels (8-bit, full range, no extra bands).
 bool is_display_ready(const ImageInfo& info);
 
-Raster to_display(const Raster& in, const ImageInfo& info);
+// The colour bands shown by default: grey {0}, RGB and CIELAB {0,1,2}. Multispectral images
+// (more bands than their colour space uses) show their first band, or three with RGB.
+std::vector<int> colour_bands(const ImageInfo& info);
+// The alpha band, or -1.
+int alpha_band(const ImageInfo& info);
 
-// CIE L*a*b* relative to a reference white (chromaticity x, y) to 8-bit sRGB, adapting the
+// CIELAB samples (bands 0-2: L*, a*, b*, of any type) to a working raster: f32 sRGB in [0,1].
+Raster lab_to_working(const Raster& in, const ImageInfo& info);
+
+// CIE L*a*b* relative to a reference white (chromaticity x, y) to sRGB in [0,1], adapting the
 // white to sRGB's D65 with the Bradford transform.
 class LabToSrgb {
  public:
   explicit LabToSrgb(double white_x = 0.3457, double white_y = 0.3585);  // default D50
-  void operator()(double l, double a, double b, std::uint8_t rgb[3]) const;
+  void operator()(double l, double a, double b, float rgb[3]) const;
 
  private:
   double white_[3];      // reference white XYZ, Y = 1

@@ -53,6 +53,21 @@ Result<std::shared_ptr<const ImageSource>> opened(Result<std::shared_ptr<S>> r) 
 
 }  // namespace
 
+Result<std::shared_ptr<const ImageSource>> open_image(const std::filesystem::path& path,
+                                                      const SourceOptions& options) {
+  switch (sniff(path)) {
+    case FileKind::tiff:
+      return opened(TiffSource::open(path, options));
+    case FileKind::jpeg:
+      return opened(JpegSource::open(path, options));
+    case FileKind::jpeg2000:
+      return opened(Jp2Source::open(path, options));
+    case FileKind::unknown:
+      break;
+  }
+  return make_error(Errc::not_implemented, "unsupported image format");
+}
+
 std::shared_ptr<const ImageSource> Engine::cached_source(const ResolvedFile& file,
                                                          std::size_t image) {
   const std::string key = source_key(file, image);
@@ -77,30 +92,16 @@ Result<std::shared_ptr<const ImageSource>> Engine::open_source(const ResolvedFil
     return other;
   }
 
-  Result<std::shared_ptr<const ImageSource>> source =
-      make_error(Errc::not_implemented, "unsupported image format");
-  switch (sniff(file.path)) {
-    case FileKind::tiff:
-      source = opened(TiffSource::open(file.path, options_.sources));
-      break;
-    case FileKind::jpeg:
-      source = opened(JpegSource::open(file.path, options_.sources));
-      break;
-    case FileKind::jpeg2000:
-      source = opened(Jp2Source::open(file.path, options_.sources));
-      break;
-    case FileKind::unknown:
-      break;
-  }
+  auto source = open_image(file.path, options_.sources);
   if (source) sources_.put(source_key(file, image), OpenImage{file.stamp, *source});
   return source;
 }
 
-Result<std::string> Engine::render_encoded(const ImageSource& source, const RenderSpec& spec,
+Result<std::string> Engine::render_encoded(const ImageSource& source, const View& view,
                                            const OutputFormat& format) const {
-  auto pixels = render(source, spec);
-  if (!pixels) return pixels.error();
-  return format.encode(*pixels, options_.encode, EncodeMetadata{});
+  auto rendered = render(source, view, format, options_.render);
+  if (!rendered) return rendered.error();
+  return format.encode(rendered->pixels, options_.encode, rendered->metadata);
 }
 
 }  // namespace tessera

@@ -22,9 +22,16 @@ struct EngineOptions {
   SourceOptions sources;
   std::size_t response_cache_bytes = 256u << 20;
   EncodeOptions encode;
+  RenderSettings render;
+  View view_defaults;  // server-wide choices (interpolation, depth, background...) every view
+                       // starts from
 };
 
 using SharedBytes = std::shared_ptr<const std::string>;
+
+// Opens any image Tessera reads (TIFF, JPEG, JPEG2000), recognised by its first bytes.
+Result<std::shared_ptr<const ImageSource>> open_image(const std::filesystem::path& path,
+                                                      const SourceOptions& options = {});
 
 class Engine {
  public:
@@ -41,11 +48,12 @@ class Engine {
   Result<std::shared_ptr<const ImageSource>> open_source(const ResolvedFile& file,
                                                          std::size_t image = 0);
 
-  // Blocking: pixels for `spec`, encoded.
-  Result<std::string> render_encoded(const ImageSource& source, const RenderSpec& spec,
+  // Blocking: the pixels `view` asks for, encoded.
+  Result<std::string> render_encoded(const ImageSource& source, const View& view,
                                      const OutputFormat& format) const;
 
   const EncodeOptions& encode_options() const noexcept { return options_.encode; }
+  const View& view_defaults() const noexcept { return options_.view_defaults; }
 
   using ResponseCache = ShardedLru<std::string, SharedBytes>;
   ResponseCache& responses() noexcept { return responses_; }

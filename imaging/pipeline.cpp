@@ -1,8 +1,9 @@
 #include "imaging/pipeline.hpp"
 
 #include <cmath>
+#include <cstring>
+#include <optional>
 
-#include "imaging/display.hpp"
 #include "imaging/resample.hpp"
 
 namespace tessera {
@@ -26,13 +27,16 @@ void map_axis(std::int64_t start, std::int64_t length, std::int64_t full, std::i
            : std::min(static_cast<double>(start + length) / s, static_cast<double>(level_size));
 }
 
-}  // namespace
-
-std::string RenderSpec::canonical() const {
-  return std::to_string(region.x) + "," + std::to_string(region.y) + "," +
-         std::to_string(region.w) + "," + std::to_string(region.h) + "/" + std::to_string(width) +
-         "," + std::to_string(height);
+// Output rows per strip: large outputs are cut so that every helper gets a few strips.
+std::int64_t strip_rows(const View& view, const RenderSettings& settings) {
+  constexpr std::int64_t parallel_from = 1 << 20;  // output pixels; tiles stay on one thread
+  if (!settings.spawn || settings.helpers == 0 || view.width * view.height < parallel_from)
+    return view.height;
+  const std::int64_t strips = 3 * (static_cast<std::int64_t>(settings.helpers) + 1);
+  return std::max<std::int64_t>(64, ceil_div(view.height, strips));
 }
+
+}  // namespace
 
 LevelWindow map_to_level(const ImageInfo& info, std::size_t level, const Rect& region) {
   const LevelInfo& lv = info.levels[level];
@@ -43,43 +47,68 @@ LevelWindow map_to_level(const ImageInfo& info, std::size_t level, const Rect& r
   return w;
 }
 
-LevelWindow choose_level(const ImageInfo& info, const RenderSpec& spec) {
+LevelWindow choose_level(const ImageInfo& info, const View& view) {
   constexpr double eps = 1e-9;
   for (std::size_t level = info.levels.size(); level-- > 1;) {
-    const LevelWindow w = map_to_level(info, level, spec.region);
-    if (w.right - w.left + eps >= static_cast<double>(spec.width) &&
-        w.bottom - w.top + eps >= static_cast<double>(spec.height))
+    const LevelWindow w = map_to_level(info, level, view.region);
+    if (w.right - w.left + eps >= static_cast<double>(view.width) &&
+        w.bottom - w.top + eps >= static_cast<double>(view.height))
       return w;
   }
-  return map_to_level(info, 0, spec.region);
+  return map_to_level(info, 0, view.region);
 }
 
-Result<Raster> render(const ImageSource& source, const RenderSpec& spec) {
+Result<Raster> read_scaled(const ImageSource& source, const View& view,
+                           const RenderSettings& settings) {
   const ImageInfo& info = source.info();
-  if (spec.width <= 0 || spec.height <= 0 || spec.region.empty())
+  if (view.width <= 0 || view.height <= 0 || view.region.empty())
     return make_error(Errc::bad_request, "empty region or size");
 
-  const LevelWindow win = choose_level(info, spec);
+  const LevelWindow win = choose_level(info, view);
   const LevelInfo& lv = info.levels[win.level];
-  const double scale_x = (win.right - win.left) / static_cast<double>(spec.width);
-  const double scale_y = (win.bottom - win.top) / static_cast<double>(spec.height);
-  const double mx = filter_margin(scale_x);
-  const double my = filter_margin(scale_y);
-
-  // Read the window plus the filter's reach, clipped to the level.
+  const double scale_x = (win.right - win.left) / static_cast<double>(view.width);
+  const double scale_y = (win.bottom - win.top) / static_cast<double>(view.height);
+  const double mx = filter_margin(scale_x, view.interpolation);
+  const double my = filter_margin(scale_y, view.interpolation);
+  // Columns: the window plus the filter's reach, clipped to the level.
   const auto x0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(win.left - mx)));
-  const auto y0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(win.top - my)));
   const auto x1 =
       std::min<std::int64_t>(lv.width, static_cast<std::int64_t>(std::ceil(win.right + mx)));
-  const auto y1 =
-      std::min<std::int64_t>(lv.height, static_cast<std::int64_t>(std::ceil(win.bottom + my)));
-  auto pixels = source.read_region(win.level, Rect{x0, y0, x1 - x0, y1 - y0});
-  if (!pixels) return pixels.error();
-  if (!is_display_ready(info)) *pixels = to_display(*pixels, info);
 
-  const SourceWindow local{win.left - static_cast<double>(x0), win.top - static_cast<double>(y0),
-                           win.right - win.left, win.bottom - win.top};
-  return resample(*pixels, local, spec.width, spec.height);
+  // Rows [r0, r1) of the output, from the source rows they need. Strips give the same pixels as
+  // one pass: each reads its filter margin, and only the level's real edges are clamped.
+  auto strip = [&](std::int64_t r0, std::int64_t r1) -> Result<Raster> {
+    const double top = win.top + static_cast<double>(r0) * scale_y;
+    const double bottom = win.top + static_cast<double>(r1) * scale_y;
+    const auto y0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(top - my)));
+    const auto y1 =
+        std::min<std::int64_t>(lv.height, static_cast<std::int64_t>(std::ceil(bottom + my)));
+    auto pixels = source.read_region(win.level, Rect{x0, y0, x1 - x0, y1 - y0});
+    if (!pixels) return pixels.error();
+    const SourceWindow local{win.left - static_cast<double>(x0), top - static_cast<double>(y0),
+                             win.right - win.left, bottom - top};
+    return resample(*pixels, local, view.width, r1 - r0, view.interpolation);
+  };
+
+  const std::int64_t rows = strip_rows(view, settings);
+  if (rows >= view.height) return strip(0, view.height);
+
+  const auto count = static_cast<std::size_t>(ceil_div(view.height, rows));
+  Raster out(view.width, view.height, info.bands, info.sample_type);
+  std::vector<std::optional<Error>> errors(count);
+  parallel_for(count, settings.spawn, settings.helpers, [&](std::size_t s) {
+    const auto r0 = static_cast<std::int64_t>(s) * rows;
+    const std::int64_t r1 = std::min(view.height, r0 + rows);
+    auto part = strip(r0, r1);
+    if (!part) {
+      errors[s] = part.error();
+      return;
+    }
+    std::memcpy(out.row(r0), part->data.data(), part->data.size());
+  });
+  for (auto& e : errors)
+    if (e) return *e;
+  return out;
 }
 
 }  // namespace tessera

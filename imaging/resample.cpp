@@ -65,8 +65,8 @@ double filter_margin(double scale, Interpolation) noexcept {
   return std::max(1.0, scale) + 1.0;
 }
 
-Raster resample(const Raster& src, const SourceWindow& win, std::int64_t out_w,
-                std::int64_t out_h, Interpolation) {
+Raster resample(const Raster& src, const SourceWindow& win, std::int64_t out_w, std::int64_t out_h,
+                Interpolation) {
   const int bands = src.bands;
   // A pure crop when no scaling is needed: keeps stored pixels exact.
   if (is_integral(win.left) && is_integral(win.top) &&

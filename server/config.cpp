@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -37,6 +38,37 @@ long long to_integer(const std::string& v, long long lo, long long hi) {
                       std::to_string(hi));
   return out;
 }
+
+double to_real(const std::string& v, double lo, double hi) {
+  double out = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc{} || end != v.data() + v.size() || !(out >= lo && out <= hi))
+    throw ConfigError("'" + v + "' is not a number in " + std::to_string(lo) + ".." +
+                      std::to_string(hi));
+  return out;
+}
+
+bool to_bool(const std::string& v) {
+  if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
+  if (v == "0" || v == "false" || v == "no" || v == "off") return false;
+  throw ConfigError("'" + v + "' is not a boolean (1/0, true/false, yes/no, on/off)");
+}
+
+// A setting with named values; iipsrv's numeric codes are accepted as the names' positions.
+template <class E, std::size_t N>
+E to_choice(const std::string& v, const std::array<std::string_view, N>& names) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (v == names[i] || v == std::to_string(i)) return static_cast<E>(i);
+  std::string list;
+  for (auto n : names) list += (list.empty() ? "" : ", ") + std::string(n);
+  throw ConfigError("'" + v + "' is not one of " + list);
+}
+
+constexpr std::array<std::string_view, 3> interpolation_names{"nearest", "bilinear",
+                                                              "high-quality"};
+constexpr std::array<std::string_view, 4> tiff_compression_names{"none", "lzw", "deflate", "jpeg"};
+constexpr std::array<std::string_view, 4> subsampling_names{"auto", "444", "422", "420"};
+constexpr std::array<std::string_view, 2> background_names{"white", "black"};
 
 std::chrono::milliseconds to_duration(const std::string& v) {
   double seconds = 0;
@@ -103,6 +135,86 @@ const std::vector<Setting>& settings() {
       {"jpeg-quality", "JPEG_QUALITY", "JPEG quality 1-100",
        [](C& c, const std::string& v) { c.jpeg_quality = static_cast<int>(to_integer(v, 1, 100)); },
        [](const C& c) { return std::to_string(c.jpeg_quality); }},
+      {"jpeg-subsampling", "TESSERA_JPEG_SUBSAMPLING",
+       "JPEG chroma subsampling: auto (4:4:4 from quality 90), 444, 422 or 420",
+       [](C& c, const std::string& v) {
+         c.jpeg_subsampling = to_choice<ChromaSubsampling>(v, subsampling_names);
+       },
+       [](const C& c) {
+         return std::string(subsampling_names[static_cast<std::size_t>(c.jpeg_subsampling)]);
+       }},
+      {"png-quality", "PNG_QUALITY", "PNG zlib compression level 0-9",
+       [](C& c, const std::string& v) { c.png_quality = static_cast<int>(to_integer(v, 0, 9)); },
+       [](const C& c) { return std::to_string(c.png_quality); }},
+      {"webp-quality", "WEBP_QUALITY", "WebP quality 0-100, or -1 for lossless",
+       [](C& c, const std::string& v) {
+         c.webp_quality = static_cast<int>(to_integer(v, -1, 100));
+       },
+       [](const C& c) { return std::to_string(c.webp_quality); }},
+      {"avif-quality", "AVIF_QUALITY", "AVIF quality 0-100, or -1 for lossless",
+       [](C& c, const std::string& v) {
+         c.avif_quality = static_cast<int>(to_integer(v, -1, 100));
+       },
+       [](const C& c) { return std::to_string(c.avif_quality); }},
+      {"tiff-compression", "TIFF_COMPRESSION",
+       "TIFF output compression: none, lzw, deflate or jpeg (or iipsrv's 0-3)",
+       [](C& c, const std::string& v) {
+         c.tiff_compression = to_choice<TiffCompression>(v, tiff_compression_names);
+       },
+       [](const C& c) {
+         return std::string(tiff_compression_names[static_cast<std::size_t>(c.tiff_compression)]);
+       }},
+      {"tiff-quality", "TIFF_QUALITY", "JPEG quality 1-100 inside TIFF outputs",
+       [](C& c, const std::string& v) { c.tiff_quality = static_cast<int>(to_integer(v, 1, 100)); },
+       [](const C& c) { return std::to_string(c.tiff_quality); }},
+      {"interpolation", "INTERPOLATION",
+       "resampling filter: nearest, bilinear or high-quality (or iipsrv's 0-1, and 2)",
+       [](C& c, const std::string& v) {
+         c.interpolation = to_choice<Interpolation>(v, interpolation_names);
+       },
+       [](const C& c) {
+         return std::string(interpolation_names[static_cast<std::size_t>(c.interpolation)]);
+       }},
+      {"output-bits", "TESSERA_OUTPUT_BITS",
+       "sample depth of PNG and TIFF outputs of images deeper than 8 bits: 8 or 16",
+       [](C& c, const std::string& v) {
+         const auto bits = to_integer(v, 8, 16);
+         if (bits != 8 && bits != 16) throw ConfigError("must be 8 or 16");
+         c.output_bits = static_cast<int>(bits);
+       },
+       [](const C& c) { return std::to_string(c.output_bits); }},
+      {"background", "TESSERA_BACKGROUND",
+       "fill of arbitrary rotations in formats without alpha: white or black",
+       [](C& c, const std::string& v) {
+         c.background = to_choice<Background>(v, background_names);
+       },
+       [](const C& c) {
+         return std::string(background_names[static_cast<std::size_t>(c.background)]);
+       }},
+      {"max-icc", "MAX_ICC",
+       "largest ICC profile, in bytes, embedded in outputs (0: none, -1: any)",
+       [](C& c, const std::string& v) {
+         const auto n = to_integer(v, -1, 1 << 30);
+         c.max_icc = n < 0 ? std::size_t{1} << 30 : static_cast<std::size_t>(n);
+       },
+       [](const C& c) { return std::to_string(c.max_icc); }},
+      {"convert-icc", "TESSERA_CONVERT_ICC",
+       "convert images that carry an ICC profile to sRGB (else the profile is embedded)",
+       [](C& c, const std::string& v) { c.convert_icc = to_bool(v); },
+       [](const C& c) { return std::string(c.convert_icc ? "true" : "false"); }},
+      {"embed-xmp", "TESSERA_EMBED_XMP", "copy the image's XMP metadata into outputs",
+       [](C& c, const std::string& v) { c.embed_xmp = to_bool(v); },
+       [](const C& c) { return std::string(c.embed_xmp ? "true" : "false"); }},
+      {"watermark", "WATERMARK", "image blended onto every output (TIFF, JPEG or JPEG2000)",
+       [](C& c, const std::string& v) { c.watermark = v; },
+       [](const C& c) { return c.watermark.string(); }},
+      {"watermark-opacity", "WATERMARK_OPACITY", "watermark opacity 0-1",
+       [](C& c, const std::string& v) { c.watermark_opacity = to_real(v, 0, 1); },
+       [](const C& c) { return std::to_string(c.watermark_opacity); }},
+      {"watermark-probability", "WATERMARK_PROBABILITY",
+       "chance 0-1 that an output gets the watermark",
+       [](C& c, const std::string& v) { c.watermark_probability = to_real(v, 0, 1); },
+       [](const C& c) { return std::to_string(c.watermark_probability); }},
       {"max-cvt", "MAX_CVT", "largest output width or height in pixels (-1: unlimited)",
        [](C& c, const std::string& v) {
          const auto n = to_integer(v, -1, 1'000'000);

@@ -14,6 +14,9 @@
 
 #include <spdlog/common.h>
 
+#include "imaging/encoder.hpp"
+#include "imaging/view.hpp"
+
 namespace tessera {
 
 struct Config {
@@ -23,6 +26,21 @@ struct Config {
   unsigned io_threads = 0;  // 0: number of cores
   unsigned workers = 0;     // 0: number of cores
   int jpeg_quality = 75;
+  ChromaSubsampling jpeg_subsampling = ChromaSubsampling::automatic;
+  int png_quality = 1;    // zlib level
+  int webp_quality = 50;  // -1: lossless
+  int avif_quality = 50;  // -1: lossless
+  TiffCompression tiff_compression = TiffCompression::deflate;
+  int tiff_quality = 75;
+  Interpolation interpolation = Interpolation::high_quality;
+  int output_bits = 8;  // 16: PNG and TIFF outputs of deeper images keep 16 bits
+  Background background = Background::white;
+  std::size_t max_icc = 65536;  // largest ICC profile embedded in outputs; 0: none
+  bool convert_icc = false;     // convert images with a profile to sRGB
+  bool embed_xmp = false;
+  std::filesystem::path watermark;  // empty: none
+  double watermark_opacity = 1;
+  double watermark_probability = 1;
   std::int64_t max_cvt = 5000;  // largest output side in pixels; 0: unlimited
   std::string cors = "*";       // Access-Control-Allow-Origin; empty: no CORS headers
   std::string cache_control = "max-age=86400";

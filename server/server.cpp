@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "imaging/engine.hpp"
+#include "imaging/watermark.hpp"
 #include "server/listener.hpp"
 #include "server/metrics.hpp"
 #include "server/router.hpp"
@@ -32,6 +34,34 @@ int run_server(const Config& config) {
   engine_options.sources.max_layers = config.max_layers;
   engine_options.response_cache_bytes = config.image_cache_mb << 20;
   engine_options.encode.jpeg_quality = config.jpeg_quality;
+  engine_options.encode.jpeg_subsampling = config.jpeg_subsampling;
+  engine_options.encode.png_compression = config.png_quality;
+  engine_options.encode.webp_quality = config.webp_quality;
+  engine_options.encode.avif_quality = config.avif_quality;
+  engine_options.encode.tiff_compression = config.tiff_compression;
+  engine_options.encode.tiff_quality = config.tiff_quality;
+  engine_options.view_defaults.interpolation = config.interpolation;
+  engine_options.view_defaults.bits = config.output_bits;
+  engine_options.view_defaults.background = config.background;
+  engine_options.view_defaults.convert_icc = config.convert_icc;
+  engine_options.render.max_icc = config.max_icc;
+  engine_options.render.embed_xmp = config.embed_xmp;
+  if (!config.watermark.empty()) {
+    auto watermark =
+        Watermark::load(config.watermark, config.watermark_opacity, config.watermark_probability);
+    if (!watermark) {
+      std::fprintf(stderr, "tessera: cannot use the watermark image: %s\n",
+                   watermark.error().message.c_str());
+      return 1;
+    }
+    engine_options.render.watermark = *watermark;
+  }
+  // Large outputs are split over the worker pool; the pool outlives the engine's use of it.
+  net::thread_pool workers(config.effective_workers());
+  engine_options.render.spawn = [&workers](std::function<void()> task) {
+    net::post(workers, std::move(task));
+  };
+  engine_options.render.helpers = config.effective_workers() - 1;
 
   std::unique_ptr<Engine> engine;
   try {
@@ -43,7 +73,6 @@ int run_server(const Config& config) {
 
   Metrics metrics;
   Router router(*engine, config, metrics);
-  net::thread_pool workers(config.effective_workers());
   ServerContext context{config, router, metrics, workers};
   net::io_context ioc(static_cast<int>(config.effective_io_threads()));
 

@@ -15,13 +15,13 @@ constexpr std::array features{
     FeatureEntry{canonicalLinkHeader, "canonicalLinkHeader", false},
     FeatureEntry{cors, "cors", true},
     FeatureEntry{jsonldMediaType, "jsonldMediaType", true},
-    FeatureEntry{mirroring, "mirroring", false},
+    FeatureEntry{mirroring, "mirroring", true},
     FeatureEntry{profileLinkHeader, "profileLinkHeader", true},
     FeatureEntry{regionByPct, "regionByPct", true},
     FeatureEntry{regionByPx, "regionByPx", true},
     FeatureEntry{regionSquare, "regionSquare", true},
-    FeatureEntry{rotationArbitrary, "rotationArbitrary", false},
-    FeatureEntry{rotationBy90s, "rotationBy90s", false},
+    FeatureEntry{rotationArbitrary, "rotationArbitrary", true},
+    FeatureEntry{rotationBy90s, "rotationBy90s", true},
     FeatureEntry{sizeByConfinedWh, "sizeByConfinedWh", true},
     FeatureEntry{sizeByH, "sizeByH", true},
     FeatureEntry{sizeByPct, "sizeByPct", true},
@@ -30,7 +30,7 @@ constexpr std::array features{
     FeatureEntry{sizeUpscaling, "sizeUpscaling", true},
 };
 
-constexpr std::array<std::string_view, 2> qualities{"default", "color"};
+constexpr std::array<std::string_view, 4> qualities{"default", "color", "gray", "bitonal"};
 constexpr std::array<std::string_view, 4> known_qualities{"default", "color", "gray", "bitonal"};
 constexpr std::array<std::string_view, 7> known_formats{"jpg", "tif", "png", "gif",
                                                         "jp2", "pdf", "webp"};

@@ -25,6 +25,19 @@ bool plausible_host(std::string_view host) {
   return true;
 }
 
+// The encoder settings that shape the bytes; they are fixed per server run, but a key that
+// names them keeps caches shared between differently configured instances honest.
+std::string encode_key(const EncodeOptions& o) {
+  std::string k;
+  for (int v :
+       {o.jpeg_quality, static_cast<int>(o.jpeg_subsampling), o.png_compression, o.webp_quality,
+        o.avif_quality, static_cast<int>(o.tiff_compression), o.tiff_quality}) {
+    k += std::to_string(v);
+    k += ',';
+  }
+  return k;
+}
+
 bool wants_json_ld(const Request& request) {
   return request.header("accept").find("application/ld+json") != std::string_view::npos;
 }
@@ -110,15 +123,16 @@ Response Handler::info(const Request& request, const ParsedRequest& parsed,
 Reply Handler::image(const Request& request, const ParsedRequest& parsed, const ResolvedFile& file,
                      const std::shared_ptr<const ImageSource>& source) const {
   const ImageInfo& inf = source->info();
-  auto spec = resolve(parsed.image, inf.width(), inf.height(), options_.limits);
-  if (!spec) return error_response(spec.error());
+  auto view =
+      resolve(parsed.image, inf.width(), inf.height(), options_.limits, engine_.view_defaults());
+  if (!view) return error_response(view.error());
   const OutputFormat* format = find_output_format(parsed.image.format);
   if (!format) return error_response(make_error(Errc::bad_request, "unknown format"));
 
   // Everything that determines the output bytes; "default" and "color" render alike.
-  const std::string key = "img|" + stamp_key(file.stamp) + "|" + spec->canonical() + "|" +
-                          std::string(format->extension) + "|q" +
-                          std::to_string(engine_.encode_options().jpeg_quality);
+  const std::string key = "img|" + stamp_key(file.stamp) + "|" + view->canonical() + "|" +
+                          std::string(format->extension) + "|" +
+                          encode_key(engine_.encode_options());
   const std::string etag = make_etag(key);
   const std::int64_t mtime = file.stamp.mtime_seconds();
 
@@ -136,8 +150,8 @@ Reply Handler::image(const Request& request, const ParsedRequest& parsed, const 
     return not_modified(etag, mtime, options_.cache_control);
   if (auto cached = engine_.responses().get(key)) return finish(*cached, CacheOutcome::hit);
 
-  return Deferred{[this, source, spec = *spec, format, key, finish] {
-    auto bytes = engine_.render_encoded(*source, spec, *format);
+  return Deferred{[this, source, view = std::move(view.value()), format, key, finish] {
+    auto bytes = engine_.render_encoded(*source, view, *format);
     if (!bytes) return error_response(bytes.error());
     auto shared = std::make_shared<const std::string>(std::move(bytes.value()));
     engine_.responses().put(key, shared, shared->size());

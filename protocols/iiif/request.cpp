@@ -244,8 +244,8 @@ Result<ParsedRequest> parse(std::string_view path) {
   return out;
 }
 
-Result<RenderSpec> resolve(const ImageRequest& req, std::int64_t W, std::int64_t H,
-                           const Limits& limits) {
+Result<View> resolve(const ImageRequest& req, std::int64_t W, std::int64_t H, const Limits& limits,
+                     View view) {
   // Region, in full-resolution pixels, cropped to the image.
   Rect region{0, 0, W, H};
   switch (req.region.kind) {
@@ -334,11 +334,13 @@ Result<RenderSpec> resolve(const ImageRequest& req, std::int64_t W, std::int64_t
     return bad("requested size exceeds the server's limits");
   if (static_cast<__int128>(ow) * oh > hard_max_area) return bad("requested size is too large");
 
-  RenderSpec spec;
-  spec.region = region;
-  spec.width = ow;
-  spec.height = oh;
-  return spec;
+  view.region = region;
+  view.width = ow;
+  view.height = oh;
+  view.rotation = req.rotation;
+  if (req.quality == "gray") view.quality = Quality::grey;
+  if (req.quality == "bitonal") view.quality = Quality::bitonal;
+  return view;
 }
 
 }  // namespace tessera::iiif

@@ -1,7 +1,7 @@
 #pragma once
 // IIIF Image API 3.0 request URLs: parse() turns the path after the route prefix into a
 // request, or a 400 (malformed) / 501 (valid but not implemented) error; resolve() applies the
-// spec's region and size rules to one image and yields the pixels to render.
+// spec's region and size rules to one image and yields the view to render.
 
 #include <cstdint>
 #include <string>
@@ -22,11 +22,6 @@ struct Size {
   bool upscale = false;  // the '^' prefix
   std::int64_t w = 0, h = 0;
   double percent = 0;
-};
-
-struct Rotation {
-  bool mirror = false;
-  double degrees = 0;
 };
 
 struct ImageRequest {
@@ -53,7 +48,8 @@ struct Limits {
   std::int64_t max_area = 0;
 };
 
-Result<RenderSpec> resolve(const ImageRequest& request, std::int64_t width, std::int64_t height,
-                           const Limits& limits);
+// Fills in `base` (the server's defaults) with the request's region, size, rotation and quality.
+Result<View> resolve(const ImageRequest& request, std::int64_t width, std::int64_t height,
+                     const Limits& limits, View base = {});
 
 }  // namespace tessera::iiif

@@ -14,7 +14,7 @@ Errc parse_error(std::string_view path) {
   return r.error().code;
 }
 
-RenderSpec resolved(std::string_view path, std::int64_t W, std::int64_t H, Limits limits = {}) {
+View resolved(std::string_view path, std::int64_t W, std::int64_t H, Limits limits = {}) {
   auto p = parse(path);
   REQUIRE(p.ok());
   REQUIRE(p->kind == ParsedRequest::Kind::image);
@@ -122,7 +122,7 @@ TEST_CASE("iiif resolve: regions are cropped to the image, or 400 when outside")
 
 TEST_CASE("iiif resolve: sizes follow the 3.0 rules") {
   auto size_of = [](std::string_view path, Limits limits = {}) {
-    const RenderSpec s = resolved(path, 1000, 700, limits);
+    const View s = resolved(path, 1000, 700, limits);
     return std::pair{s.width, s.height};
   };
   using P = std::pair<std::int64_t, std::int64_t>;
