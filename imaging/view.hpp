@@ -108,4 +108,13 @@ struct View {
   std::string canonical() const;
 };
 
+// A plain crop-and-scale view.
+inline View make_view(const Rect& region, std::int64_t width, std::int64_t height) {
+  View v;
+  v.region = region;
+  v.width = width;
+  v.height = height;
+  return v;
+}
+
 }  // namespace tessera

@@ -122,10 +122,10 @@ TEST_CASE("display: a 16-bit TIFF renders to 8-bit pixels through the pipeline")
   testing::write_tiff(dir.path() / "g16.tif", s);
   auto src = TiffSource::open(dir.path() / "g16.tif");
   REQUIRE(src.ok());
-  auto out = render(**src, View{Rect{0, 0, 200, 100}, 200, 100});
+  auto out = render(**src, make_view(Rect{0, 0, 200, 100}, 200, 100), *find_output_format("jpg"));
   REQUIRE(out.ok());
-  CHECK(out->type == SampleType::u8);
+  CHECK(out->pixels.type == SampleType::u8);
   for (int x : {0, 17, 199})
-    CHECK(out->row(50)[x] ==
+    CHECK(out->pixels.row(50)[x] ==
           std::lround(testing::written_value(s, 0, 0, x, 50, 0) * 255.0 / 65535.0));
 }

@@ -143,7 +143,7 @@ TEST_CASE("pipeline: viewer tiles are exact crops of the stored level, edges inc
         const std::int64_t x = tx * 256 * scale, y = ty * 256 * scale;
         const std::int64_t w = std::min<std::int64_t>(256 * scale, 1000 - x);
         const std::int64_t h = std::min<std::int64_t>(256 * scale, 700 - y);
-        View spec{Rect{x, y, w, h}, (w + scale - 1) / scale, (h + scale - 1) / scale};
+        View spec = make_view(Rect{x, y, w, h}, (w + scale - 1) / scale, (h + scale - 1) / scale);
         INFO("level " << k << " tile " << tx << "," << ty);
         CHECK(choose_level(src->info(), spec).level == static_cast<std::size_t>(k));
         auto got = read_scaled(*src, spec);
@@ -160,13 +160,13 @@ TEST_CASE("pipeline: the level chosen is the smallest with enough resolution") {
       write_pyramid_tiff(path, test_pattern(1024, 1024, 1), {256, 256, TiffCompression::none}));
   auto src = open_tiff(path);
   const ImageInfo& info = src->info();
-  CHECK(choose_level(info, View{Rect{0, 0, 1024, 1024}, 1024, 1024}).level == 0);
-  CHECK(choose_level(info, View{Rect{0, 0, 1024, 1024}, 513, 513}).level == 0);
-  CHECK(choose_level(info, View{Rect{0, 0, 1024, 1024}, 512, 512}).level == 1);
-  CHECK(choose_level(info, View{Rect{0, 0, 1024, 1024}, 300, 300}).level == 1);
-  CHECK(choose_level(info, View{Rect{0, 0, 1024, 1024}, 256, 256}).level == 2);
-  CHECK(choose_level(info, View{Rect{0, 0, 1024, 1024}, 10, 10}).level == 2);
-  CHECK(choose_level(info, View{Rect{0, 0, 100, 100}, 100, 100}).level == 0);
+  CHECK(choose_level(info, make_view(Rect{0, 0, 1024, 1024}, 1024, 1024)).level == 0);
+  CHECK(choose_level(info, make_view(Rect{0, 0, 1024, 1024}, 513, 513)).level == 0);
+  CHECK(choose_level(info, make_view(Rect{0, 0, 1024, 1024}, 512, 512)).level == 1);
+  CHECK(choose_level(info, make_view(Rect{0, 0, 1024, 1024}, 300, 300)).level == 1);
+  CHECK(choose_level(info, make_view(Rect{0, 0, 1024, 1024}, 256, 256)).level == 2);
+  CHECK(choose_level(info, make_view(Rect{0, 0, 1024, 1024}, 10, 10)).level == 2);
+  CHECK(choose_level(info, make_view(Rect{0, 0, 100, 100}, 100, 100)).level == 0);
 }
 
 TEST_CASE("resample: averages when reducing, keeps flat areas flat") {
@@ -221,7 +221,7 @@ TEST_CASE("engine: replaced files are reopened; concurrent renders agree") {
   REQUIRE(second.ok());
   CHECK((*second)->info().width() == 300);
 
-  const View spec{Rect{0, 0, 300, 200}, 150, 100};
+  const View spec = make_view(Rect{0, 0, 300, 200}, 150, 100);
   auto reference = read_scaled(**second, spec);
   REQUIRE(reference.ok());
   std::vector<std::thread> threads;
