@@ -63,26 +63,37 @@ inline Rgb jet(float v) noexcept {
           clamp01(std::min(4 * v + 0.5f, 2.5f - 4 * v))};
 }
 
-inline Rgb colour_of(Colormap map, float v) noexcept {
+// One loop per map, so the choice of map is made once per raster, not per pixel.
+template <class Map>
+void paint(const float* s, float* d, std::size_t n, Map map) {
+  for (std::size_t i = 0; i < n; ++i, d += 3) {
+    const Rgb c = map(clamp01(s[i]));
+    d[0] = c.r;
+    d[1] = c.g;
+    d[2] = c.b;
+  }
+}
+
+void paint(Colormap map, const float* s, float* d, std::size_t n) {
   switch (map) {
     case Colormap::hot:
-      return thirds(v);
-    case Colormap::cold: {
-      const Rgb t = thirds(v);
-      return {t.b, t.g, t.r};
-    }
+      return paint(s, d, n, thirds);
+    case Colormap::cold:
+      return paint(s, d, n, [](float v) {
+        const Rgb t = thirds(v);
+        return Rgb{t.b, t.g, t.r};
+      });
     case Colormap::jet:
-      return jet(v);
+      return paint(s, d, n, jet);
     case Colormap::blue:
-      return {0, 0, v};
+      return paint(s, d, n, [](float v) { return Rgb{0, 0, v}; });
     case Colormap::green:
-      return {0, v, 0};
+      return paint(s, d, n, [](float v) { return Rgb{0, v, 0}; });
     case Colormap::red:
-      return {v, 0, 0};
+      return paint(s, d, n, [](float v) { return Rgb{v, 0, 0}; });
     case Colormap::none:
-      break;
+      return paint(s, d, n, [](float v) { return Rgb{v, v, v}; });
   }
-  return {v, v, v};
 }
 
 }  // namespace
@@ -119,15 +130,7 @@ Raster apply_colormap(const Raster& working, Colormap map) {
   if (map == Colormap::none || !is_working(working)) return working;
   const Raster g = grey(working);
   Raster out(working.width, working.height, 3, SampleType::f32);
-  const float* s = floats(g);
-  float* d = floats(out);
-  const std::size_t n = pixel_count(working);
-  for (std::size_t i = 0; i < n; ++i, d += 3) {
-    const Rgb c = colour_of(map, clamp01(s[i]));
-    d[0] = c.r;
-    d[1] = c.g;
-    d[2] = c.b;
-  }
+  paint(map, floats(g), floats(out), pixel_count(working));
   return out;
 }
 

@@ -26,10 +26,11 @@ constexpr double kLogExponent = 1000.0;
 
 void stretch(std::span<float> s, std::size_t bands) {
   for (std::size_t b = 0; b < bands; ++b) {
+    // Written so NaN never becomes a bound (working rasters should hold none anyway).
     float lo = INFINITY, hi = -INFINITY;
     for (std::size_t i = b; i < s.size(); i += bands) {
-      lo = std::fmin(lo, s[i]);
-      hi = std::fmax(hi, s[i]);
+      lo = s[i] < lo ? s[i] : lo;
+      hi = s[i] > hi ? s[i] : hi;
     }
     if (!(hi > lo)) continue;  // flat band: nothing to stretch
     const float scale = 1.0f / (hi - lo);
