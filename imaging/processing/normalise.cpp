@@ -82,8 +82,9 @@ void normalise_direct(const Raster& in, const std::vector<BandMap>& maps, Raster
 
 Raster normalise(const Raster& in, std::span<const int> bands, std::span<const double> lo,
                  std::span<const double> hi) {
-  Raster out(in.width, in.height, static_cast<int>(bands.size()), SampleType::f32);
-  if (in.empty() || bands.empty()) return out;
+  const auto nb = static_cast<int>(bands.size());
+  if (in.empty() || bands.empty()) return Raster(0, 0, nb, SampleType::f32);
+  Raster out(in.width, in.height, nb, SampleType::f32);
   const std::vector<BandMap> maps = band_maps(in.bands, bands, lo, hi);
   const auto pixels = static_cast<std::size_t>(in.width * in.height);
   with_sample_type(in.type, [&](auto t) {
@@ -106,6 +107,8 @@ Raster normalise(const Raster& in, std::span<const int> bands, std::span<const d
 Raster quantise(const Raster& working, int bits) {
   if (working.type != SampleType::f32) return working;
   const bool wide = bits == 16;
+  if (working.empty() || working.bands <= 0)
+    return Raster(0, 0, working.bands, wide ? SampleType::u16 : SampleType::u8);
   Raster out(working.width, working.height, working.bands, wide ? SampleType::u16 : SampleType::u8);
   const std::size_t n = static_cast<std::size_t>(working.width * working.height) *
                         static_cast<std::size_t>(std::max(working.bands, 0));

@@ -54,6 +54,7 @@ void equalise(std::span<float> s, std::size_t bands) {
       if (first == kBins && cdf[k] != 0) first = k;
       if (k > 0) cdf[k] += cdf[k - 1];
     }
+    if (first == kBins) return;  // no samples at all
     const std::uint64_t base = cdf[first];
     const std::uint64_t total = cdf[kBins - 1];
     if (total == base) continue;  // one occupied bin: a flat band stays as it is

@@ -475,3 +475,20 @@ TEST_CASE("operations leave rasters that are not f32 alone", "[processing]") {
   CHECK(to_grey(u8).data == before);
   CHECK(quantise(u8, 8).data == before);
 }
+
+TEST_CASE("operations accept empty rasters", "[processing]") {
+  Raster empty(0, 0, 1, SampleType::f32);
+  const int band = 0;
+  const double lo = 0, hi = 1;
+  CHECK(normalise(empty, {&band, 1}, {&lo, 1}, {&hi, 1}).data.empty());
+  CHECK(quantise(empty, 16).data.empty());
+  apply_gamma(empty, Gamma{GammaMode::log, 1});
+  apply_contrast(empty, Contrast{ContrastMode::stretch, 1});
+  apply_contrast(empty, Contrast{ContrastMode::equalise, 1});
+  invert(empty);
+  CHECK(twist(empty, BandMatrix{1, 1, {1}}).data.empty());
+  CHECK(apply_colormap(empty, Colormap::jet).data.empty());
+  CHECK(convolve(empty, *named_kernel("sobel")).data.empty());
+  CHECK(hill_shade(empty, HillShade{true, 0, 45}, 1).data.empty());
+  CHECK(to_bitonal(empty).data.empty());
+}
