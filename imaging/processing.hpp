@@ -3,8 +3,8 @@
 // They work on "working rasters": SampleType::f32, samples normalised to [0,1], colour bands
 // only (the pipeline sets alpha aside). normalise() makes a working raster from samples of any
 // type and quantise() turns one into 8- or 16-bit output, so every operation serves every
-// pixel type. Operations clamp their results to [0,1] (NaN -> 0), and give back a raster that is
-// not f32 (or is empty) unchanged.
+// pixel type. Operations clamp their results to [0,1] (NaN -> 0); all but normalise() give back
+// a raster that is not f32 unchanged.
 
 #include <optional>
 #include <span>
