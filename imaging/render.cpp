@@ -157,7 +157,8 @@ Result<Rendered> render(const ImageSource& source, const View& view, const Outpu
   const ImageInfo& info = source.info();
   auto scaled = read_scaled(source, view, settings);
   if (!scaled) return scaled.error();
-  const int bits = view.bits == 16 && format.deep ? 16 : 8;
+  // 16-bit output only carries information for images deeper than 8 bits.
+  const int bits = view.bits == 16 && format.deep && info.bits_per_sample > 8 ? 16 : 8;
 
   Rendered result;
   Provenance how;

@@ -98,7 +98,7 @@ struct View {
   Colormap colormap = Colormap::none;
   Kernel kernel;
   Quality quality = Quality::colour;
-  int bits = 8;  // output sample depth: 8, or 16 for formats that hold it
+  int bits = 8;  // output depth: 8, or 16 (formats that hold it, images deeper than 8 bits)
   Rotation rotation;
   Background background = Background::white;
 

@@ -10,7 +10,7 @@ packages=(
   libtiff-dev libturbojpeg0-dev libopenjp2-7-dev
   libpng-dev libwebp-dev libgif-dev libavif-dev liblcms2-dev   # encoders, colour management
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  catch2
+  catch2 libbenchmark-dev
 )
 if [[ "${1:-}" == test ]]; then
   packages+=(clang libclang-rt-14-dev)

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "imaging/pyramid_writer.hpp"
+#include "tests/support/tiff_writer.hpp"
 
 namespace tessera::testing {
 
@@ -22,6 +23,9 @@ ImageTree::ImageTree() : rgb(test_pattern(1000, 700, 3)), grey(test_pattern(777,
   write(root / "jpeg.tif", rgb, {256, 256, TiffCompression::jpeg, 95, true});
   write(root / "sub" / "nested.tif", grey, {256, 256, TiffCompression::deflate});
   write(root / "caf\xC3\xA9.tif", grey, {256, 256, TiffCompression::deflate});
+  TiffSpec deep;  // 300x200 16-bit grey, 64x64 tiles
+  deep.bits = 16;
+  write_tiff(root / "grey16.tif", deep);
   outside = dir.path() / "secret.tif";
   write(outside, grey, {256, 256, TiffCompression::deflate});
   fs::create_symlink(outside, root / "escape.tif");

@@ -12,6 +12,7 @@ namespace tessera::testing {
 //   rgb.tif          1000x700 RGB, uncompressed, 256x256 tiles, 3 levels
 //   grey.tif         777x555 grey, deflate, 256x256 tiles
 //   jpeg.tif         1000x700 RGB, JPEG YCbCr tiles
+//   grey16.tif       300x200 16-bit grey, 64x64 tiles
 //   sub/nested.tif   a copy of grey.tif in a sub-directory
 //   café.tif         a UTF-8 name
 //   escape.tif       a symlink to a TIFF outside the root

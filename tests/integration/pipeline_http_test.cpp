@@ -1,0 +1,122 @@
+// The pipeline's features reached through IIIF URLs: rotation, mirroring, qualities and every
+// output format, checked on the bytes a client receives.
+
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/fixture.hpp"
+
+using namespace tessera;
+using namespace tessera::testing;
+
+namespace {
+
+// Width, height and colour type from a PNG's IHDR chunk.
+struct PngHeader {
+  std::uint32_t width = 0, height = 0;
+  int bit_depth = 0, colour_type = -1;
+};
+
+PngHeader png_header(const std::string& bytes) {
+  PngHeader h;
+  if (bytes.size() < 33 || bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0 ||
+      bytes.compare(12, 4, "IHDR") != 0)
+    return h;
+  const auto u32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = v << 8 | static_cast<unsigned char>(bytes[at + i]);
+    return v;
+  };
+  h.width = u32(16);
+  h.height = u32(20);
+  h.bit_depth = static_cast<unsigned char>(bytes[24]);
+  h.colour_type = static_cast<unsigned char>(bytes[25]);
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("pipeline over http: quarter turns and mirroring move the pixels exactly") {
+  auto server = start_server();
+  const auto plain = http_get(server->port(), "/iiif/rgb.tif/0,0,300,200/max/0/default.png");
+  const auto turned = http_get(server->port(), "/iiif/rgb.tif/0,0,300,200/max/90/default.png");
+  REQUIRE(plain.status == 200);
+  REQUIRE(turned.status == 200);
+  CHECK(plain.header("content-type") == "image/png");
+  CHECK(png_header(plain.body).width == 300);
+  CHECK(png_header(turned.body).width == 200);
+  CHECK(png_header(turned.body).height == 300);
+
+  // Lossless JPEG is not available, so compare decoded JPEG quarter turns at quality 100-ish
+  // tolerance: the first row of the turned image is the first column of the original, reversed.
+  const Raster a = decode_jpeg(
+      http_get(server->port(), "/iiif/rgb.tif/0,0,256,256/max/0/default.jpg").body);
+  const Raster b = decode_jpeg(
+      http_get(server->port(), "/iiif/rgb.tif/0,0,256,256/max/!270/default.jpg").body);
+  REQUIRE(a.width == 256);
+  REQUIRE(b.width == 256);
+  // !270: mirror, then rotate 270 clockwise: output (x, y) = input (y, x) (a transpose).
+  double diff = 0;
+  for (int y = 0; y < 256; ++y)
+    for (int x = 0; x < 256; ++x)
+      diff += std::abs(b.row(y)[x * 3] - a.row(x)[y * 3]);
+  CHECK(diff / (256 * 256) < 6);
+}
+
+TEST_CASE("pipeline over http: qualities and arbitrary rotation") {
+  auto server = start_server();
+  const auto gray = http_get(server->port(), "/iiif/rgb.tif/full/200,/0/gray.jpg");
+  REQUIRE(gray.status == 200);
+  CHECK(decode_jpeg(gray.body).bands == 1);
+
+  const auto bitonal = http_get(server->port(), "/iiif/rgb.tif/full/200,/0/bitonal.png");
+  REQUIRE(bitonal.status == 200);
+  CHECK(png_header(bitonal.body).colour_type == 0);  // grey
+
+  // 45 degrees: the bounding box; PNG gets transparent corners (grey+alpha or RGBA).
+  const auto rotated = http_get(server->port(), "/iiif/rgb.tif/0,0,100,100/max/45/default.png");
+  REQUIRE(rotated.status == 200);
+  const PngHeader h = png_header(rotated.body);
+  CHECK(h.width == 141);
+  CHECK(h.height == 141);
+  CHECK(h.colour_type == 6);
+  const auto white = http_get(server->port(), "/iiif/rgb.tif/0,0,100,100/max/45/default.jpg");
+  const Raster w = decode_jpeg(white.body);
+  CHECK(w.width == 141);
+  CHECK(w.row(0)[0] > 245);  // white corner
+}
+
+TEST_CASE("pipeline over http: every registered format is served with its MIME type") {
+  auto server = start_server();
+  const auto info = nlohmann::json::parse(http_get(server->port(), "/iiif/rgb.tif/info.json").body);
+  CHECK(info["profile"] == "level2");
+  struct Format {
+    const char* extension;
+    const char* mime;
+    std::string magic;
+  };
+  for (const Format& f : {Format{"jpg", "image/jpeg", "\xff\xd8\xff"},
+                          Format{"png", "image/png", "\x89PNG"}, Format{"webp", "image/webp", "RIFF"},
+                          Format{"tif", "image/tiff", "II*"}, Format{"gif", "image/gif", "GIF8"},
+                          Format{"avif", "image/avif", std::string("\0\0\0", 3)}}) {
+    INFO(f.extension);
+    const auto r = http_get(server->port(),
+                            std::string("/iiif/rgb.tif/full/120,/0/default.") + f.extension);
+    REQUIRE(r.status == 200);
+    CHECK(r.header("content-type") == f.mime);
+    CHECK(r.body.compare(0, f.magic.size(), f.magic) == 0);
+  }
+  CHECK(http_get(server->port(), "/iiif/rgb.tif/full/120,/0/default.bmp").status == 400);
+}
+
+TEST_CASE("pipeline over http: 16-bit PNG output when configured") {
+  auto server = start_server({"--output-bits", "16"});
+  const auto deep = http_get(server->port(), "/iiif/grey16.tif/full/max/0/default.png");
+  REQUIRE(deep.status == 200);
+  CHECK(png_header(deep.body).bit_depth == 16);
+  // 8-bit images stay 8-bit; JPEG is always 8-bit.
+  CHECK(png_header(http_get(server->port(), "/iiif/grey.tif/full/max/0/default.png").body)
+            .bit_depth == 8);
+  CHECK(http_get(server->port(), "/iiif/grey16.tif/full/max/0/default.jpg").status == 200);
+}
