@@ -1,11 +1,15 @@
 // JPEG output through TurboJPEG. A tjhandle must not be shared between threads, so each worker
-// thread keeps its own.
+// thread keeps its own. Metadata goes into marker segments spliced in after TurboJPEG's
+// SOI/APP0, which TurboJPEG's API does not let us write.
 
 #include <turbojpeg.h>
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "imaging/encoder.hpp"
+#include "imaging/encoders/encoder_support.hpp"
 
 namespace tessera {
 namespace {
@@ -22,60 +26,125 @@ tjhandle thread_compressor() {
   return handle.get();
 }
 
-// JPEG has no alpha: keep the colour (or grey) bands only.
-Raster drop_alpha(const Raster& in, int keep) {
-  Raster out(in.width, in.height, keep);
-  const std::size_t n = static_cast<std::size_t>(in.width * in.height);
-  for (std::size_t i = 0; i < n; ++i)
-    for (int b = 0; b < keep; ++b) out.data[i * keep + b] = in.data[i * in.bands + b];
-  return out;
+constexpr std::size_t max_segment_payload = 65535 - 2;  // the length field counts itself
+constexpr char icc_signature[] = "ICC_PROFILE";         // 12 bytes with its NUL
+constexpr std::size_t icc_chunk = max_segment_payload - sizeof icc_signature - 2;  // 65519
+constexpr char xmp_signature[] = "http://ns.adobe.com/xap/1.0/";  // 29 bytes with its NUL
+// The XMP specification's limit for the packet in the standard APP1 segment.
+constexpr std::size_t max_xmp = 65502;
+
+void put16(std::string& out, std::size_t v) {
+  out.push_back(static_cast<char>((v >> 8) & 0xFF));
+  out.push_back(static_cast<char>(v & 0xFF));
+}
+
+void put_segment_header(std::string& out, int marker, std::size_t payload) {
+  out.push_back('\xFF');
+  out.push_back(static_cast<char>(marker));
+  put16(out, payload + 2);
+}
+
+std::uint16_t density(double dpi) {
+  return static_cast<std::uint16_t>(std::clamp(std::lround(dpi), 1L, 65535L));
+}
+
+// APP0 JFIF with the density in dots per inch.
+std::string jfif_segment(const EncodeMetadata& meta) {
+  std::string s;
+  put_segment_header(s, 0xE0, 14);
+  s.append("JFIF\0\x01\x01\x01", 8);  // identifier, version 1.1, units: dots per inch
+  put16(s, density(meta.dpi_x));
+  put16(s, density(meta.dpi_y));
+  s.append("\0\0", 2);  // no thumbnail
+  return s;
+}
+
+// The APP1 XMP and APP2 ICC segments (left out when the data cannot fit).
+std::string metadata_segments(const EncodeMetadata& meta) {
+  std::string s;
+  if (!meta.xmp.empty() && meta.xmp.size() <= max_xmp) {
+    put_segment_header(s, 0xE1, sizeof xmp_signature + meta.xmp.size());
+    s.append(xmp_signature, sizeof xmp_signature);
+    s.append(meta.xmp);
+  }
+  const std::size_t chunks = (meta.icc_profile.size() + icc_chunk - 1) / icc_chunk;
+  if (chunks > 0 && chunks <= 255) {
+    for (std::size_t i = 0; i < chunks; ++i) {
+      const std::string_view part = meta.icc_profile.substr(i * icc_chunk, icc_chunk);
+      put_segment_header(s, 0xE2, sizeof icc_signature + 2 + part.size());
+      s.append(icc_signature, sizeof icc_signature);
+      s.push_back(static_cast<char>(i + 1));  // sequence numbers start at 1
+      s.push_back(static_cast<char>(chunks));
+      s.append(part);
+    }
+  }
+  return s;
+}
+
+bool is_jfif_app0(const std::string& jpeg) {
+  return jpeg.size() >= 20 && static_cast<unsigned char>(jpeg[2]) == 0xFF &&
+         static_cast<unsigned char>(jpeg[3]) == 0xE0 && jpeg.compare(6, 5, "JFIF\0", 5) == 0;
+}
+
+int tj_subsampling(ChromaSubsampling requested, int quality) {
+  switch (requested) {
+    case ChromaSubsampling::s444:
+      return TJSAMP_444;
+    case ChromaSubsampling::s422:
+      return TJSAMP_422;
+    case ChromaSubsampling::s420:
+      return TJSAMP_420;
+    case ChromaSubsampling::automatic:
+      break;
+  }
+  return quality >= 90 ? TJSAMP_444 : TJSAMP_420;
 }
 
 }  // namespace
 
 Result<std::string> encode_jpeg(const Raster& raster, const EncodeOptions& options,
-                                const EncodeMetadata&) {
-  if (raster.type != SampleType::u8) return make_error(Errc::internal, "JPEG needs 8-bit samples");
-  if (raster.width > 65535 || raster.height > 65535)
-    return make_error(Errc::bad_request, "JPEG output is limited to 65535 pixels per side");
-
-  const Raster* pixels = &raster;
-  Raster converted;
-  int format = TJPF_RGB;
-  switch (raster.bands) {
-    case 1:
-      format = TJPF_GRAY;
-      break;
-    case 2:
-      converted = drop_alpha(raster, 1);
-      pixels = &converted;
-      format = TJPF_GRAY;
-      break;
-    case 3:
-      format = TJPF_RGB;
-      break;
-    case 4:
-      format = TJPF_RGBX;
-      break;
-    default:
-      converted = drop_alpha(raster, 3);
-      pixels = &converted;
-      format = TJPF_RGB;
-      break;
-  }
+                                const EncodeMetadata& meta) {
+  Raster scratch;
+  // libjpeg's JPEG_MAX_DIMENSION, below the 65535 of the frame header.
+  auto prepared = encoders::prepare_raster(raster, {"JPEG", 65500, false, false}, scratch);
+  if (!prepared) return prepared.error();
+  const Raster& pixels = **prepared;
+  const bool grey = pixels.bands == 1;
+  const int format = grey ? TJPF_GRAY : TJPF_RGB;
   const int subsampling =
-      format == TJPF_GRAY ? TJSAMP_GRAY : (options.jpeg_quality >= 90 ? TJSAMP_444 : TJSAMP_420);
+      grey ? TJSAMP_GRAY : tj_subsampling(options.jpeg_subsampling, options.jpeg_quality);
+  const int quality = std::clamp(options.jpeg_quality, 1, 100);
 
   tjhandle tj = thread_compressor();
   if (!tj) return make_error(Errc::internal, "JPEG encoder unavailable");
   unsigned char* out = nullptr;
   unsigned long size = 0;
-  const int rc = tjCompress2(tj, pixels->data.data(), static_cast<int>(pixels->width), 0,
-                             static_cast<int>(pixels->height), format, &out, &size, subsampling,
-                             options.jpeg_quality, 0);
+  const int rc =
+      tjCompress2(tj, pixels.data.data(), static_cast<int>(pixels.width), 0,
+                  static_cast<int>(pixels.height), format, &out, &size, subsampling, quality, 0);
   std::unique_ptr<unsigned char, TjFree> owned(out);
-  if (rc != 0) return make_error(Errc::internal, "JPEG encoding failed");
-  return std::string(reinterpret_cast<const char*>(owned.get()), size);
+  if (rc != 0 || size < 4) return make_error(Errc::internal, "JPEG encoding failed");
+  std::string jpeg(reinterpret_cast<const char*>(owned.get()), size);
+  owned.reset();
+
+  const bool dpi = meta.dpi_x > 0 && meta.dpi_y > 0;
+  std::string extra = metadata_segments(meta);
+  if (!dpi && extra.empty()) return jpeg;
+  std::size_t insert_at = 2;  // after SOI
+  if (is_jfif_app0(jpeg)) {
+    const std::size_t app0_end = 4 + ((std::size_t{static_cast<unsigned char>(jpeg[4])} << 8) |
+                                      static_cast<unsigned char>(jpeg[5]));
+    insert_at = std::min(app0_end, jpeg.size());
+    if (dpi) {
+      const std::string app0 = jfif_segment(meta);
+      jpeg.replace(2, insert_at - 2, app0);
+      insert_at = 2 + app0.size();
+    }
+  } else if (dpi) {
+    extra.insert(0, jfif_segment(meta));
+  }
+  jpeg.insert(insert_at, extra);
+  return jpeg;
 }
 
 }  // namespace tessera

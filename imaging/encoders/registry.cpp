@@ -7,6 +7,12 @@ namespace tessera {
 std::span<const OutputFormat> output_formats() {
   static constexpr std::array formats{
       OutputFormat{"jpg", "jpeg", "image/jpeg", false, false, &encode_jpeg},
+      OutputFormat{"png", "png", "image/png", true, true, &encode_png},
+      OutputFormat{"webp", "webp", "image/webp", true, false, &encode_webp},
+      OutputFormat{"tif", "tiff", "image/tiff", true, true, &encode_tiff},
+      // GIF's alpha is 1-bit transparency.
+      OutputFormat{"gif", "gif", "image/gif", true, false, &encode_gif},
+      OutputFormat{"avif", "avif", "image/avif", true, false, &encode_avif},
   };
   return formats;
 }
