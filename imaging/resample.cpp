@@ -56,7 +56,9 @@ Axis<W> make_axis(double start, double length, std::int64_t out, std::int64_t si
 
   if (shift || filter == Interpolation::nearest) {
     // One tap of weight 1: a shifted copy stays exact for every filter.
-    const auto offset = static_cast<std::int64_t>(std::round(start));
+    // Clamped so the cast is defined; beyond that range every index is clamped to the edge.
+    const auto offset = static_cast<std::int64_t>(
+        std::round(std::clamp(start, -static_cast<double>(out) - 1, static_cast<double>(size))));
     for (std::size_t i = 0; i < n; ++i) {
       const std::int64_t j = shift ? offset + static_cast<std::int64_t>(i)
                                    : static_cast<std::int64_t>(std::floor(
@@ -69,7 +71,9 @@ Axis<W> make_axis(double start, double length, std::int64_t out, std::int64_t si
     // Stretching the kernel when reducing makes it a low-pass filter at the output's Nyquist.
     const double stretch = hq ? std::max(1.0, scale) : 1.0;
     const double support = (hq ? kLobes : 1.0) * stretch;
-    a.taps = static_cast<std::size_t>(std::ceil(2 * support)) + 1;
+    const auto span = static_cast<std::int64_t>(std::ceil(2 * support)) + 1;
+    // Taps are clamped into the source, so no output needs more than `size` weights.
+    a.taps = static_cast<std::size_t>(std::min(span, size));
     a.weights.assign(n * a.taps, W(0));
     std::vector<double> w(a.taps);
     const double far = static_cast<double>(size) + support + 1;
@@ -77,8 +81,8 @@ Axis<W> make_axis(double start, double length, std::int64_t out, std::int64_t si
       // Far outside the source every tap lands on the edge anyway; clamping keeps casts defined.
       const double centre = std::clamp(at(i), -support - 1, far);
       const auto lo = static_cast<std::int64_t>(std::ceil(centre - support - 0.5));
-      const auto hi = std::min(lo + static_cast<std::int64_t>(a.taps) - 1,
-                               static_cast<std::int64_t>(std::floor(centre + support - 0.5)));
+      const auto hi =
+          std::min(lo + span - 1, static_cast<std::int64_t>(std::floor(centre + support - 0.5)));
       // Taps beyond the edge add their weight to the edge sample: edge repetition.
       std::int64_t first = std::clamp<std::int64_t>(lo, 0, size - 1);
       std::int64_t last = std::clamp<std::int64_t>(hi, 0, size - 1);
@@ -298,7 +302,9 @@ Raster resample(const Raster& src, const SourceWindow& win, std::int64_t out_w, 
   // A pure crop when no scaling is needed: keeps stored pixels exact, and is fast.
   if (is_integral(win.left) && is_integral(win.top) &&
       std::abs(win.width - static_cast<double>(out_w)) < 1e-9 &&
-      std::abs(win.height - static_cast<double>(out_h)) < 1e-9) {
+      std::abs(win.height - static_cast<double>(out_h)) < 1e-9 && win.left > -0.5 &&
+      win.top > -0.5 && win.left + win.width < static_cast<double>(src.width) + 0.5 &&
+      win.top + win.height < static_cast<double>(src.height) + 0.5) {
     const auto x = static_cast<std::int64_t>(std::round(win.left));
     const auto y = static_cast<std::int64_t>(std::round(win.top));
     if (x >= 0 && y >= 0 && x + out_w <= src.width && y + out_h <= src.height) {

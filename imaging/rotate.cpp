@@ -106,7 +106,7 @@ void rotate_any(const Raster& in, double radians, std::span<const double> fill, 
       // Inverse of the clockwise rotation (y points down).
       const double sx = cx + dx * c + dy * s;
       const double sy = cy - dx * s + dy * c;
-      if (!(sx > -0.5 && sx < w + 0.5 && sy > -0.5 && sy < h + 0.5)) {
+      if (!(sx > -0.5 && sx < w + 0.5 && sy > -0.5 && sy < h + 0.5) || in.empty()) {
         std::copy(background_t.begin(), background_t.end(), o);
         continue;
       }

@@ -246,6 +246,7 @@ TEST_CASE("resample: NaN in a float raster stays local and does not crash", "[re
   CHECK(resample(u8, SourceWindow{0, 0, 5, 5}, 0, 3).empty());
   CHECK(get(resample(u8, SourceWindow{0, 0, 0, 0}, 2, 2), 1, 1) == 9);
   CHECK(get(resample(u8, SourceWindow{-1e300, 1e300, 5, 5}, 2, 2), 1, 1) == 9);
+  CHECK(get(resample(u8, SourceWindow{-1e300, 1e300, 5, 5}, 5, 5), 4, 4) == 9);
 }
 
 TEST_CASE("resample: filter_margin covers every tap the filter reads", "[resample]") {

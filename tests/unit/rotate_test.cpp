@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numbers>
 #include <vector>
 
@@ -138,7 +139,9 @@ TEST_CASE("rotate: 180 twice, 90 four times and mirror twice are the identity", 
 
 TEST_CASE("rotate: 45 degrees of a flat raster keeps the middle and fills the corners",
           "[rotate]") {
-  for (SampleType t : {SampleType::u8, SampleType::i16, SampleType::f32, SampleType::f64}) {
+  for (SampleType t : {SampleType::u8, SampleType::u16, SampleType::u32, SampleType::i8,
+                       SampleType::i16, SampleType::i32, SampleType::f32, SampleType::f64}) {
+    INFO("type " << int(t));
     Raster flat(41, 41, 3, t);
     for (std::int64_t y = 0; y < 41; ++y)
       for (std::int64_t x = 0; x < 41; ++x)
@@ -198,4 +201,19 @@ TEST_CASE("rotate: arbitrary angles sample bilinearly about the centre", "[rotat
       if (sx <= -0.5 || sx >= 5.5 || sy <= -0.5 || sy >= 5.5) CHECK(get(out, x, y) == 0);
     }
   CHECK(checked >= 9);
+}
+
+TEST_CASE("rotate: empty rasters and odd angles do not fail", "[rotate]") {
+  const double fill[] = {5};
+  const Raster empty(0, 0, 1, SampleType::u8);
+  CHECK(rotate(empty, 90, fill).empty());
+  CHECK(mirror(empty).empty());
+  const Raster r = rotate(empty, 30, fill);  // the size's minimum of 1, all fill
+  REQUIRE((r.width == 1 && r.height == 1));
+  CHECK(get(r, 0, 0) == 5);
+  const Raster one = grid({{9}});
+  CHECK(same(rotate(one, std::numeric_limits<double>::quiet_NaN(), fill), one));
+  const Raster tilted = rotate(one, 10, fill);
+  REQUIRE((tilted.width == 1 && tilted.height == 1));
+  CHECK(get(tilted, 0, 0) == 9);
 }
