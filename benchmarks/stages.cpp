@@ -4,10 +4,10 @@
 #include <benchmark/benchmark.h>
 #include <turbojpeg.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <unistd.h>
 
 #include "imaging/encoder.hpp"
 #include "imaging/engine.hpp"
@@ -24,7 +24,7 @@ namespace {
 const Raster& photo(std::int64_t side) {
   static std::map<std::int64_t, Raster> cache;
   auto it = cache.find(side);
-  if (it == cache.end()) it = cache.emplace(side, draw_sample_image(side, side)).first;
+  if (it == cache.end()) it = cache.emplace(side, testing::draw_sample_image(side, side)).first;
   return it->second;
 }
 
@@ -39,10 +39,12 @@ Raster working(std::int64_t side, int bands) {
 std::shared_ptr<const ImageSource> tiff(TiffCompression compression) {
   static std::map<TiffCompression, std::shared_ptr<const ImageSource>> opened;
   if (auto it = opened.find(compression); it != opened.end()) return it->second;
-  static const auto dir = std::filesystem::temp_directory_path() /
-                          ("tessera-bench-" + std::to_string(::getpid()));
+  static const auto dir =
+      std::filesystem::temp_directory_path() / ("tessera-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  const auto path = dir / ("t" + std::to_string(static_cast<int>(compression)) + ".tif");
+  std::string name = std::to_string(static_cast<int>(compression));
+  name += ".tif";
+  const auto path = dir / name;
   PyramidOptions o;
   o.compression = compression;
   o.jpeg_quality = 85;

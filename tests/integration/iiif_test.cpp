@@ -20,7 +20,7 @@ TEST_CASE("iiif: info.json describes the pyramid and a usable id") {
   CHECK(doc["id"] == "http://127.0.0.1:" + std::to_string(server->port()) + "/iiif/rgb.tif");
   CHECK(doc["type"] == "ImageService3");
   CHECK(doc["protocol"] == "http://iiif.io/api/image");
-  CHECK(doc["profile"] == "level1");
+  CHECK(doc["profile"] == "level2");
   CHECK(doc["width"] == 1000);
   CHECK(doc["height"] == 700);
   CHECK(doc["maxWidth"] == 5000);

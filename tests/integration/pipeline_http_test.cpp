@@ -50,17 +50,16 @@ TEST_CASE("pipeline over http: quarter turns and mirroring move the pixels exact
 
   // Lossless JPEG is not available, so compare decoded JPEG quarter turns at quality 100-ish
   // tolerance: the first row of the turned image is the first column of the original, reversed.
-  const Raster a = decode_jpeg(
-      http_get(server->port(), "/iiif/rgb.tif/0,0,256,256/max/0/default.jpg").body);
-  const Raster b = decode_jpeg(
-      http_get(server->port(), "/iiif/rgb.tif/0,0,256,256/max/!270/default.jpg").body);
+  const Raster a =
+      decode_jpeg(http_get(server->port(), "/iiif/rgb.tif/0,0,256,256/max/0/default.jpg").body);
+  const Raster b =
+      decode_jpeg(http_get(server->port(), "/iiif/rgb.tif/0,0,256,256/max/!270/default.jpg").body);
   REQUIRE(a.width == 256);
   REQUIRE(b.width == 256);
   // !270: mirror, then rotate 270 clockwise: output (x, y) = input (y, x) (a transpose).
   double diff = 0;
   for (int y = 0; y < 256; ++y)
-    for (int x = 0; x < 256; ++x)
-      diff += std::abs(b.row(y)[x * 3] - a.row(x)[y * 3]);
+    for (int x = 0; x < 256; ++x) diff += std::abs(b.row(y)[x * 3] - a.row(x)[y * 3]);
   CHECK(diff / (256 * 256) < 6);
 }
 
@@ -96,13 +95,14 @@ TEST_CASE("pipeline over http: every registered format is served with its MIME t
     const char* mime;
     std::string magic;
   };
-  for (const Format& f : {Format{"jpg", "image/jpeg", "\xff\xd8\xff"},
-                          Format{"png", "image/png", "\x89PNG"}, Format{"webp", "image/webp", "RIFF"},
-                          Format{"tif", "image/tiff", "II*"}, Format{"gif", "image/gif", "GIF8"},
-                          Format{"avif", "image/avif", std::string("\0\0\0", 3)}}) {
+  for (const Format& f :
+       {Format{"jpg", "image/jpeg", "\xff\xd8\xff"}, Format{"png", "image/png", "\x89PNG"},
+        Format{"webp", "image/webp", "RIFF"}, Format{"tif", "image/tiff", "II*"},
+        Format{"gif", "image/gif", "GIF8"},
+        Format{"avif", "image/avif", std::string("\0\0\0", 3)}}) {
     INFO(f.extension);
-    const auto r = http_get(server->port(),
-                            std::string("/iiif/rgb.tif/full/120,/0/default.") + f.extension);
+    const auto r =
+        http_get(server->port(), std::string("/iiif/rgb.tif/full/120,/0/default.") + f.extension);
     REQUIRE(r.status == 200);
     CHECK(r.header("content-type") == f.mime);
     CHECK(r.body.compare(0, f.magic.size(), f.magic) == 0);

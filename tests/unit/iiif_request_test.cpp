@@ -98,12 +98,20 @@ TEST_CASE("iiif parse: malformed requests are 400, never silently accepted") {
   }
 }
 
-TEST_CASE("iiif parse: valid requests for features not built yet are 501") {
-  CHECK(parse_error("a.tif/full/max/90/default.jpg") == Errc::not_implemented);
-  CHECK(parse_error("a.tif/full/max/!0/default.jpg") == Errc::not_implemented);
-  CHECK(parse_error("a.tif/full/max/0/gray.jpg") == Errc::not_implemented);
+TEST_CASE("iiif parse: formats the Image API names but Tessera does not write are 501") {
   CHECK(parse_error("a.tif/full/max/0/default.pdf") == Errc::not_implemented);
+  CHECK(parse_error("a.tif/full/max/0/default.jp2") == Errc::not_implemented);
   CHECK(parse("a.tif/full/max/360/default.jpg").ok());  // a full turn is no rotation
+}
+
+TEST_CASE("iiif resolve: rotation, mirroring and quality reach the view") {
+  const View v = resolved("a/full/max/!22.5/gray.png", 1000, 700);
+  CHECK(v.rotation.mirror);
+  CHECK(v.rotation.degrees == 22.5);
+  CHECK(v.quality == Quality::grey);
+  CHECK(resolved("a/full/max/90/bitonal.jpg", 1000, 700).quality == Quality::bitonal);
+  CHECK(resolved("a/full/max/0/color.jpg", 1000, 700).quality == Quality::colour);
+  CHECK(resolved("a/full/max/0/default.webp", 1000, 700).quality == Quality::colour);
 }
 
 TEST_CASE("iiif resolve: regions are cropped to the image, or 400 when outside") {
@@ -169,15 +177,22 @@ TEST_CASE("iiif resolve: upscaling without ^ and sizes over the limits are 400")
 
 TEST_CASE("iiif features: the compliance level is derived from what is supported") {
   const Compliance c = compliance();
-  CHECK(c.level == "level1");  // rotation and png are what level 2 still lacks
+  CHECK(c.level == "level2");
   for (const auto& name : c.extra_features) {
     bool listed_and_supported = false;
     for (const auto& f : feature_table())
       if (f.name == name) listed_and_supported = f.supported;
     CHECK(listed_and_supported);
   }
-  CHECK(std::find(c.extra_features.begin(), c.extra_features.end(), "regionByPct") !=
+  CHECK(std::find(c.extra_features.begin(), c.extra_features.end(), "regionByPct") ==
         c.extra_features.end());
+  // Required by level 2, so not "extra"; beyond it: arbitrary rotation, mirroring, bitonal, webp...
   CHECK(std::find(c.extra_features.begin(), c.extra_features.end(), "rotationBy90s") ==
         c.extra_features.end());
+  CHECK(std::find(c.extra_features.begin(), c.extra_features.end(), "rotationArbitrary") !=
+        c.extra_features.end());
+  CHECK(std::find(c.extra_features.begin(), c.extra_features.end(), "mirroring") !=
+        c.extra_features.end());
+  CHECK(c.extra_qualities == std::vector<std::string>{"bitonal"});
+  CHECK(c.extra_formats == std::vector<std::string>{"webp", "tif", "gif", "avif"});
 }

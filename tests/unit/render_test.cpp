@@ -1,8 +1,8 @@
 // The whole pipeline (imaging/pipeline.hpp) on in-memory images of every sample type: expected
 // pixels come from formulas applied to the known input, not from the code under test.
 
-#include <catch2/catch.hpp>
 #include <lcms2.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstring>
@@ -46,15 +46,13 @@ Rendered rendered(const Raster& r, const ImageInfo& info, const View& view,
 template <class T>
 void put(Raster& r, std::int64_t x, std::int64_t y, int band, double v) {
   const T t = static_cast<T>(v);
-  std::memcpy(r.row(y) + (static_cast<std::size_t>(x * r.bands + band)) * sizeof(T), &t,
-              sizeof(T));
+  std::memcpy(r.row(y) + (static_cast<std::size_t>(x * r.bands + band)) * sizeof(T), &t, sizeof(T));
 }
 
 template <class T>
 double get(const Raster& r, std::int64_t x, std::int64_t y, int band) {
   T t;
-  std::memcpy(&t, r.row(y) + (static_cast<std::size_t>(x * r.bands + band)) * sizeof(T),
-              sizeof(T));
+  std::memcpy(&t, r.row(y) + (static_cast<std::size_t>(x * r.bands + band)) * sizeof(T), sizeof(T));
   return static_cast<double>(t);
 }
 
@@ -127,8 +125,8 @@ TEST_CASE("render: each operation on every sample type follows its formula", "[r
        [](double f) { return f >= 0.5 ? 1.0 : 0.0; }},
       {"gaussian (linear data is unchanged inside)",
        [](View& v) {
-         v.kernel = Kernel{3, {1 / 16., 2 / 16., 1 / 16., 2 / 16., 4 / 16., 2 / 16., 1 / 16.,
-                               2 / 16., 1 / 16.}};
+         v.kernel = Kernel{
+             3, {1 / 16., 2 / 16., 1 / 16., 2 / 16., 4 / 16., 2 / 16., 1 / 16., 2 / 16., 1 / 16.}};
        },
        [](double f) { return f; }},
   };
@@ -188,8 +186,7 @@ TEST_CASE("render: a gradient halved is the gradient at the output pixel centres
       INFO("type " << static_cast<int>(type) << " filter " << static_cast<int>(filter));
       for (std::int64_t x = 3; x < 61; ++x) {
         // Output pixel x covers source [2x, 2x+2): its centre is source position 2x + 0.5.
-        const double f =
-            (r.fraction[static_cast<std::size_t>(2 * x)] + r.fraction[2 * x + 1]) / 2;
+        const double f = (r.fraction[static_cast<std::size_t>(2 * x)] + r.fraction[2 * x + 1]) / 2;
         CHECK(std::abs(out.row(1)[x] - to8(f)) <= 1);
       }
     }
@@ -304,12 +301,13 @@ TEST_CASE("render: ICC profiles are embedded within the cap, or converted", "[re
   info.icc_profile = profile_bytes(cmsCreate_sRGBProfile());
   const View view = whole(rgb);
   RenderSettings settings;
-  CHECK(rendered(rgb, info, view, png(), settings).metadata.icc_profile == info.icc_profile);
+  MemorySource src(rgb, info);  // the metadata points into its header
+  CHECK(render(src, view, png(), settings)->metadata.icc_profile == info.icc_profile);
   settings.max_icc = info.icc_profile.size() - 1;
-  CHECK(rendered(rgb, info, view, png(), settings).metadata.icc_profile.empty());
+  CHECK(render(src, view, png(), settings)->metadata.icc_profile.empty());
   View grey = view;
   grey.quality = Quality::grey;  // an RGB profile does not describe grey output
-  CHECK(rendered(rgb, info, grey).metadata.icc_profile.empty());
+  CHECK(render(src, grey, png())->metadata.icc_profile.empty());
 
   // A linear (gamma 1) grey profile: 128/255 becomes its sRGB encoding,
   // 1.055 * (128/255)^(1/2.4) - 0.055 = 0.7367, that is 188.
@@ -363,4 +361,53 @@ TEST_CASE("render: large outputs computed in parallel strips equal one pass", "[
   REQUIRE(split.ok());
   REQUIRE(single.ok());
   CHECK(split->data == single->data);
+}
+
+namespace {
+
+// A pyramid with every level stored, that records which rectangles the pipeline reads.
+class RecordingPyramid : public ImageSource {
+ public:
+  explicit RecordingPyramid(std::int64_t side) {
+    info_ = info_for(Raster(1, 1, 1, SampleType::u8), ColourSpace::grey);
+    for (std::int64_t s = side; s >= 256; s = (s + 1) / 2)
+      info_.levels.push_back(LevelInfo{s, s, 256, 256, true});
+  }
+  const ImageInfo& info() const override { return info_; }
+  mutable std::vector<std::pair<std::size_t, Rect>> reads;
+
+ protected:
+  Result<Raster> read_stored(std::size_t level, const Rect& r) const override {
+    reads.emplace_back(level, r);
+    Raster out(r.w, r.h, 1, SampleType::u8);
+    std::fill(out.data.begin(), out.data.end(), std::uint8_t{77});
+    return out;
+  }
+
+ private:
+  ImageInfo info_;
+};
+
+}  // namespace
+
+TEST_CASE("render: large reductions read only the chosen level's region", "[render]") {
+  RecordingPyramid src(16384);  // levels 16384, 8192, ..., 256
+  for (Interpolation filter :
+       {Interpolation::nearest, Interpolation::bilinear, Interpolation::high_quality}) {
+    src.reads.clear();
+    View view = make_view(Rect{4096, 2048, 8192, 8192}, 1000, 1000);
+    view.interpolation = filter;
+    auto out = read_scaled(src, view);
+    REQUIRE(out.ok());
+    CHECK(out->data[500 * 1000 + 500] == 77);
+    // 8192 pixels to 1000: level 3 (2048 px wide, 1/8) is the smallest with enough resolution,
+    // where the region is 1024 x 1024 at (512, 256); the filter adds a few pixels around it.
+    REQUIRE(src.reads.size() == 1);
+    CHECK(src.reads[0].first == 3);
+    const Rect r = src.reads[0].second;
+    CHECK(r.x >= 512 - 6);
+    CHECK(r.y >= 256 - 6);
+    CHECK(r.w <= 1024 + 12);
+    CHECK(r.h <= 1024 + 12);
+  }
 }

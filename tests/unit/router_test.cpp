@@ -60,7 +60,7 @@ TEST_CASE("router: a first open is deferred to a worker, later requests are answ
   const Response miss = f.get("/iiif/img.tif/0,0,256,256/256,/0/default.jpg");
   REQUIRE(miss.status == 200);
   CHECK(miss.cache == CacheOutcome::miss);
-  CHECK(miss.header("Link") == "<http://iiif.io/api/image/3/level1.json>;rel=\"profile\"");
+  CHECK(miss.header("Link") == "<http://iiif.io/api/image/3/level2.json>;rel=\"profile\"");
   auto again = f.route("/iiif/img.tif/0,0,256,256/256,/0/default.jpg");
   REQUIRE(std::holds_alternative<Response>(again));
   const Response& hit = std::get<Response>(again);
@@ -131,7 +131,7 @@ TEST_CASE("router: methods, CORS, unknown paths and images") {
 
   CHECK(f.get("/elsewhere").status == 404);
   CHECK(f.get("/iiif/img.tif/full/max/0/default.xyz").status == 400);
-  CHECK(f.get("/iiif/img.tif/full/max/90/default.jpg").status == 501);
+  CHECK(f.get("/iiif/img.tif/full/max/0/default.pdf").status == 501);
 
   const Response base = f.get("/iiif/img.tif");
   CHECK(base.status == 303);
