@@ -411,3 +411,17 @@ TEST_CASE("render: large reductions read only the chosen level's region", "[rend
     CHECK(r.h <= 1024 + 12);
   }
 }
+
+TEST_CASE("render: a viewer tile reads exactly its own tile, no neighbours", "[render]") {
+  RecordingPyramid src(16384);
+  for (Interpolation filter :
+       {Interpolation::nearest, Interpolation::bilinear, Interpolation::high_quality}) {
+    src.reads.clear();
+    View tile = make_view(Rect{2048, 4096, 2048, 2048}, 256, 256);  // level 3, tile (1, 2)
+    tile.interpolation = filter;
+    REQUIRE(read_scaled(src, tile).ok());
+    REQUIRE(src.reads.size() == 1);
+    CHECK(src.reads[0].first == 3);
+    CHECK(src.reads[0].second == Rect{256, 512, 256, 256});
+  }
+}
