@@ -3,6 +3,8 @@
 
 #include <benchmark/benchmark.h>
 #include <turbojpeg.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <unistd.h>
 #include <filesystem>
@@ -11,6 +13,7 @@
 
 #include "imaging/encoder.hpp"
 #include "imaging/engine.hpp"
+#include "imaging/pipeline.hpp"
 #include "imaging/processing.hpp"
 #include "imaging/pyramid_writer.hpp"
 #include "imaging/resample.hpp"
@@ -176,6 +179,31 @@ void tile_request(benchmark::State& state, TiffCompression compression, int leve
 BENCHMARK_CAPTURE(tile_request, deflate_level0, TiffCompression::deflate, 0);
 BENCHMARK_CAPTURE(tile_request, jpeg_level0, TiffCompression::jpeg, 0);
 BENCHMARK_CAPTURE(tile_request, deflate_level1, TiffCompression::deflate, 1);
+
+// Region export: a 4096x4096 deflate pyramid, the whole image to 2000x2000 (level 0 is read and
+// reduced by ~2), on the calling thread alone and with one pool helper (parallel strips).
+void region_export(benchmark::State& state) {
+  static const auto src = [] {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("tessera-bench-region-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto path = dir / "big.tif";
+    if (write_pyramid_tiff(path, photo(4096))) std::abort();
+    auto s = open_image(path);
+    std::filesystem::remove_all(dir);
+    if (!s) std::abort();
+    return *s;
+  }();
+  boost::asio::thread_pool pool(std::max<std::size_t>(1, static_cast<std::size_t>(state.range(0))));
+  RenderSettings settings;
+  settings.helpers = static_cast<unsigned>(state.range(0));
+  if (settings.helpers > 0)
+    settings.spawn = [&pool](std::function<void()> task) { boost::asio::post(pool, task); };
+  const View view = make_view(Rect{0, 0, 4096, 4096}, 2000, 2000);
+  for (auto _ : state) benchmark::DoNotOptimize(read_scaled(*src, view, settings));
+  pool.join();
+}
+BENCHMARK(region_export)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -98,10 +98,11 @@ Result<std::shared_ptr<const ImageSource>> Engine::open_source(const ResolvedFil
 }
 
 Result<std::string> Engine::render_encoded(const ImageSource& source, const View& view,
-                                           const OutputFormat& format) const {
+                                           const OutputFormat& format,
+                                           const EncodeOptions& options) const {
   auto rendered = render(source, view, format, options_.render);
   if (!rendered) return rendered.error();
-  return format.encode(rendered->pixels, options_.encode, rendered->metadata);
+  return format.encode(rendered->pixels, options, rendered->metadata);
 }
 
 }  // namespace tessera

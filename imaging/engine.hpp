@@ -48,9 +48,11 @@ class Engine {
   Result<std::shared_ptr<const ImageSource>> open_source(const ResolvedFile& file,
                                                          std::size_t image = 0);
 
-  // Blocking: the pixels `view` asks for, encoded.
+  // Blocking: the pixels `view` asks for, encoded with `options` (encode_options(), or a
+  // request's own quality).
   Result<std::string> render_encoded(const ImageSource& source, const View& view,
-                                     const OutputFormat& format) const;
+                                     const OutputFormat& format,
+                                     const EncodeOptions& options) const;
 
   const EncodeOptions& encode_options() const noexcept { return options_.encode; }
   const View& view_defaults() const noexcept { return options_.view_defaults; }

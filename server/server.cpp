@@ -50,8 +50,8 @@ int run_server(const Config& config) {
     auto watermark =
         Watermark::load(config.watermark, config.watermark_opacity, config.watermark_probability);
     if (!watermark) {
-      std::fprintf(stderr, "tessera: cannot use the watermark image: %s\n",
-                   watermark.error().message.c_str());
+      std::fprintf(stderr, "tessera: cannot use the watermark image %s: %s\n",
+                   config.watermark.c_str(), watermark.error().message.c_str());
       return 1;
     }
     engine_options.render.watermark = *watermark;

@@ -151,7 +151,7 @@ Reply Handler::image(const Request& request, const ParsedRequest& parsed, const 
   if (auto cached = engine_.responses().get(key)) return finish(*cached, CacheOutcome::hit);
 
   return Deferred{[this, source, view = std::move(view.value()), format, key, finish] {
-    auto bytes = engine_.render_encoded(*source, view, *format);
+    auto bytes = engine_.render_encoded(*source, view, *format, engine_.encode_options());
     if (!bytes) return error_response(bytes.error());
     auto shared = std::make_shared<const std::string>(std::move(bytes.value()));
     engine_.responses().put(key, shared, shared->size());

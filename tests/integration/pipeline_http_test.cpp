@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "imaging/pyramid_writer.hpp"
 #include "tests/integration/fixture.hpp"
 
 using namespace tessera;
@@ -119,4 +120,28 @@ TEST_CASE("pipeline over http: 16-bit PNG output when configured") {
   CHECK(png_header(http_get(server->port(), "/iiif/grey.tif/full/max/0/default.png").body)
             .bit_depth == 8);
   CHECK(http_get(server->port(), "/iiif/grey16.tif/full/max/0/default.jpg").status == 200);
+}
+
+TEST_CASE("pipeline over http: a configured watermark is blended onto outputs") {
+  TempDir dir;
+  Raster white(64, 64, 1);
+  std::fill(white.data.begin(), white.data.end(), std::uint8_t{255});
+  const auto mark = dir.path() / "mark.tif";
+  REQUIRE_FALSE(write_pyramid_tiff(mark, white, {64, 64, TiffCompression::none}));
+  const std::string tile = "/iiif/grey.tif/0,0,256,256/256,/0/default.jpg";
+  const auto count_white = [](const Raster& r) {
+    return std::count_if(r.data.begin(), r.data.end(), [](std::uint8_t v) { return v >= 250; });
+  };
+  auto plain_server = start_server();
+  const auto plain = count_white(decode_jpeg(http_get(plain_server->port(), tile).body));
+  auto marked_server = start_server({"--watermark", mark.string(), "--watermark-opacity", "1"});
+  const auto marked = count_white(decode_jpeg(http_get(marked_server->port(), tile).body));
+  CHECK(marked >= plain + 64 * 64 - 300);  // a 64x64 white square (JPEG edges aside)
+
+  // A watermark that cannot be read stops the start-up with a clear message.
+  const auto bad = run_tessera({"--root", images().root.string(), "--port", "0", "--watermark",
+                                (dir.path() / "missing.tif").string()});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("watermark") != std::string::npos);
+  CHECK(bad.err.find("missing.tif") != std::string::npos);  // the operator's own setting
 }
