@@ -38,6 +38,19 @@ Raster working(std::int64_t side, int bands) {
   return normalise(p, all, lo, hi);
 }
 
+// Where the benchmark's images live while it runs (open files are reopened by path, so they
+// must stay until the end).
+const std::filesystem::path& scratch() {
+  struct Dir {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("tessera-bench-" + std::to_string(::getpid()));
+    Dir() { std::filesystem::create_directories(path); }
+    ~Dir() { std::filesystem::remove_all(path); }
+  };
+  static const Dir dir;
+  return dir.path;
+}
+
 // A 1024x1024 pyramid TIFF per compression, written once into a temporary directory.
 std::shared_ptr<const ImageSource> tiff(TiffCompression compression) {
   static std::map<TiffCompression, std::shared_ptr<const ImageSource>> opened;
@@ -47,14 +60,13 @@ std::shared_ptr<const ImageSource> tiff(TiffCompression compression) {
   std::filesystem::create_directories(dir);
   std::string name = std::to_string(static_cast<int>(compression));
   name += ".tif";
-  const auto path = dir / name;
+  const auto path = scratch() / name;
   PyramidOptions o;
   o.compression = compression;
   o.jpeg_quality = 85;
   if (write_pyramid_tiff(path, photo(1024), o)) std::abort();
   auto src = open_image(path);
   if (!src) std::abort();
-  std::filesystem::remove(path);  // the open handle keeps it readable
   return opened[compression] = *src;
 }
 
@@ -184,13 +196,9 @@ BENCHMARK_CAPTURE(tile_request, deflate_level1, TiffCompression::deflate, 1);
 // reduced by ~2), on the calling thread alone and with one pool helper (parallel strips).
 void region_export(benchmark::State& state) {
   static const auto src = [] {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("tessera-bench-region-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    const auto path = dir / "big.tif";
+    const auto path = scratch() / "big.tif";
     if (write_pyramid_tiff(path, photo(4096))) std::abort();
     auto s = open_image(path);
-    std::filesystem::remove_all(dir);
     if (!s) std::abort();
     return *s;
   }();
