@@ -149,3 +149,63 @@ TEST_CASE("config: --help lists every setting with its variable, --version answe
   CHECK(version.action == ConfigOutcome::Action::exit_ok);
   CHECK_THAT(version.message, Catch::StartsWith("tessera "));
 }
+
+TEST_CASE("config: output and pipeline settings, with iipsrv's names and codes") {
+  const auto defaults = load({});
+  CHECK(defaults.config.interpolation == Interpolation::high_quality);
+  CHECK(defaults.config.tiff_compression == TiffCompression::deflate);
+  CHECK(defaults.config.webp_quality == 50);
+  CHECK(defaults.config.png_quality == 1);
+  CHECK(defaults.config.max_icc == 65536);
+  CHECK(defaults.config.output_bits == 8);
+  CHECK(defaults.config.background == Background::white);
+  CHECK_FALSE(defaults.config.convert_icc);
+
+  const auto iip = load({}, {{"INTERPOLATION", "0"},
+                             {"TIFF_COMPRESSION", "1"},
+                             {"WEBP_QUALITY", "-1"},
+                             {"AVIF_QUALITY", "70"},
+                             {"PNG_QUALITY", "9"},
+                             {"TIFF_QUALITY", "60"},
+                             {"MAX_ICC", "-1"},
+                             {"WATERMARK", "/marks/logo.tif"},
+                             {"WATERMARK_OPACITY", "0.25"},
+                             {"WATERMARK_PROBABILITY", "0.5"}});
+  REQUIRE(iip.action == ConfigOutcome::Action::run);
+  CHECK(iip.config.interpolation == Interpolation::nearest);
+  CHECK(iip.config.tiff_compression == TiffCompression::lzw);
+  CHECK(iip.config.webp_quality == -1);
+  CHECK(iip.config.avif_quality == 70);
+  CHECK(iip.config.png_quality == 9);
+  CHECK(iip.config.tiff_quality == 60);
+  CHECK(iip.config.max_icc == std::size_t{1} << 30);
+  CHECK(iip.config.watermark == "/marks/logo.tif");
+  CHECK(iip.config.watermark_opacity == 0.25);
+  CHECK(iip.config.watermark_probability == 0.5);
+
+  const auto named = load({"--interpolation", "bilinear", "--tiff-compression", "jpeg",
+                           "--jpeg-subsampling", "444", "--output-bits", "16", "--background",
+                           "black", "--convert-icc", "yes", "--embed-xmp", "on"});
+  REQUIRE(named.action == ConfigOutcome::Action::run);
+  CHECK(named.config.interpolation == Interpolation::bilinear);
+  CHECK(named.config.tiff_compression == TiffCompression::jpeg);
+  CHECK(named.config.jpeg_subsampling == ChromaSubsampling::s444);
+  CHECK(named.config.output_bits == 16);
+  CHECK(named.config.background == Background::black);
+  CHECK(named.config.convert_icc);
+  CHECK(named.config.embed_xmp);
+
+  for (const auto& [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--interpolation", "cubic"},
+                                                        {"--tiff-compression", "5"},
+                                                        {"--output-bits", "12"},
+                                                        {"--webp-quality", "101"},
+                                                        {"--watermark-opacity", "1.5"},
+                                                        {"--convert-icc", "maybe"},
+                                                        {"--background", "grey"}}) {
+    const auto bad = load({flag, value});
+    INFO(flag << " " << value);
+    CHECK(bad.action == ConfigOutcome::Action::exit_error);
+    CHECK(bad.message.find(flag) != std::string::npos);
+  }
+}
