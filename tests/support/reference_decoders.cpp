@@ -16,6 +16,8 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <utility>
 
 #include "tests/support/test_support.hpp"
@@ -158,6 +160,28 @@ double psnr(const Raster& a, const Raster& b) {
   return mse == 0 ? 99 : 10 * std::log10(255.0 * 255.0 / mse);
 }
 
+// Owners of the decoders' C handles, so a failed REQUIRE in mid-decode leaks nothing.
+template <auto Release>
+struct Releaser {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    Release(p);
+  }
+};
+using TjHandle = std::unique_ptr<void, Releaser<tjDestroy>>;
+using WebPBytes = std::unique_ptr<std::uint8_t, Releaser<WebPFree>>;
+using Mux = std::unique_ptr<WebPMux, Releaser<WebPMuxDelete>>;
+using Tiff = std::unique_ptr<TIFF, Releaser<TIFFClose>>;
+using AvifDecoder = std::unique_ptr<avifDecoder, Releaser<avifDecoderDestroy>>;
+using AvifImage = std::unique_ptr<avifImage, Releaser<avifImageDestroy>>;
+struct GifClose {
+  void operator()(GifFileType* g) const noexcept {
+    int error = 0;
+    DGifCloseFile(g, &error);
+  }
+};
+using Gif = std::unique_ptr<GifFileType, GifClose>;
+
 std::string encode(const char* format, const Raster& r, const EncodeOptions& o,
                    const EncodeMetadata& m) {
   auto out = find_output_format(format)->encode(r, o, m);
@@ -168,7 +192,8 @@ std::string encode(const char* format, const Raster& r, const EncodeOptions& o,
 
 Decoded turbojpeg_decode(const std::string& bytes) {
   Decoded d;
-  tjhandle tj = tjInitDecompress();
+  const TjHandle owner(tjInitDecompress());
+  tjhandle tj = owner.get();
   int w = 0, h = 0, subsamp = 0, space = 0;
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   REQUIRE(tjDecompressHeader3(tj, data, bytes.size(), &w, &h, &subsamp, &space) == 0);
@@ -176,7 +201,6 @@ Decoded turbojpeg_decode(const std::string& bytes) {
   d.pixels = Raster(w, h, subsamp == TJSAMP_GRAY ? 1 : 3);
   const int rc = tjDecompress2(tj, data, bytes.size(), d.pixels.data.data(), w, 0, h,
                                subsamp == TJSAMP_GRAY ? TJPF_GRAY : TJPF_RGB, 0);
-  tjDestroy(tj);
   REQUIRE(rc == 0);
   // Marker segments up to the scan: JFIF density, XMP, ICC chunks by sequence number.
   std::map<int, std::string> icc_parts;
@@ -229,21 +253,20 @@ Decoded libwebp_decode(const std::string& bytes) {
   WebPBitstreamFeatures features;
   REQUIRE(WebPGetFeatures(data, bytes.size(), &features) == VP8_STATUS_OK);
   int w = 0, h = 0;
-  std::uint8_t* px = features.has_alpha ? WebPDecodeRGBA(data, bytes.size(), &w, &h)
-                                        : WebPDecodeRGB(data, bytes.size(), &w, &h);
+  const WebPBytes px(features.has_alpha ? WebPDecodeRGBA(data, bytes.size(), &w, &h)
+                                        : WebPDecodeRGB(data, bytes.size(), &w, &h));
   REQUIRE(px != nullptr);
   d.pixels = Raster(w, h, features.has_alpha ? 4 : 3);
-  std::memcpy(d.pixels.data.data(), px, d.pixels.data.size());
-  WebPFree(px);
+  std::memcpy(d.pixels.data.data(), px.get(), d.pixels.data.size());
   const WebPData whole{data, bytes.size()};
-  WebPMux* mux = WebPMuxCreate(&whole, 0);
+  const Mux owner(WebPMuxCreate(&whole, 0));
+  WebPMux* mux = owner.get();
   REQUIRE(mux != nullptr);
   WebPData chunk;
   if (WebPMuxGetChunk(mux, "ICCP", &chunk) == WEBP_MUX_OK)
     d.icc.assign(reinterpret_cast<const char*>(chunk.bytes), chunk.size);
   if (WebPMuxGetChunk(mux, "XMP ", &chunk) == WEBP_MUX_OK)
     d.xmp.assign(reinterpret_cast<const char*>(chunk.bytes), chunk.size);
-  WebPMuxDelete(mux);
   return d;
 }
 
@@ -253,7 +276,8 @@ Decoded libtiff_decode(const std::string& bytes) {
   std::ofstream(path, std::ios::binary)
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   Decoded d;
-  TIFF* tif = TIFFOpen(path.c_str(), "r");
+  const Tiff owner(TIFFOpen(path.c_str(), "r"));
+  TIFF* tif = owner.get();
   REQUIRE(tif != nullptr);
   std::uint32_t w = 0, h = 0, rows = 0;
   std::uint16_t spp = 0, bps = 0, photometric = 0, compression = 0, predictor = 1, unit = 0,
@@ -287,14 +311,13 @@ Decoded libtiff_decode(const std::string& bytes) {
     REQUIRE(TIFFReadEncodedStrip(tif, s, d.pixels.data.data() + at,
                                  static_cast<tmsize_t>(d.pixels.data.size() - at)) > 0);
   }
-  TIFFClose(tif);
   return d;
 }
 
 Decoded giflib_decode(const std::string& bytes) {
   GifReader reader{&bytes};
   int error = 0;
-  GifFileType* gif = DGifOpen(
+  const Gif owner(DGifOpen(
       &reader,
       [](GifFileType* g, GifByteType* out, int n) {
         auto* r = static_cast<GifReader*>(g->UserData);
@@ -303,7 +326,8 @@ Decoded giflib_decode(const std::string& bytes) {
         r->pos += k;
         return k;
       },
-      &error);
+      &error));
+  GifFileType* gif = owner.get();
   REQUIRE(gif != nullptr);
   REQUIRE(DGifSlurp(gif) == GIF_OK);
   REQUIRE(gif->ImageCount == 1);
@@ -316,7 +340,6 @@ Decoded giflib_decode(const std::string& bytes) {
   std::memcpy(d.indices.data.data(), image.RasterBits, d.indices.data.size());
   GraphicsControlBlock gcb;
   if (DGifSavedExtensionToGCB(gif, 0, &gcb) == GIF_OK) d.transparent = gcb.TransparentColor;
-  DGifCloseFile(gif, &error);
   // Rendered as RGB for comparisons.
   d.pixels = Raster(d.indices.width, d.indices.height, 3);
   for (std::size_t i = 0; i < d.indices.data.size(); ++i) {
@@ -329,8 +352,10 @@ Decoded giflib_decode(const std::string& bytes) {
 }
 
 Decoded libavif_decode(const std::string& bytes) {
-  avifDecoder* decoder = avifDecoderCreate();
-  avifImage* image = avifImageCreateEmpty();
+  const AvifDecoder decoder_owner(avifDecoderCreate());
+  const AvifImage image_owner(avifImageCreateEmpty());
+  avifDecoder* decoder = decoder_owner.get();
+  avifImage* image = image_owner.get();
   const avifResult rc = avifDecoderReadMemory(
       decoder, image, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   Decoded d;
@@ -347,8 +372,6 @@ Decoded libavif_decode(const std::string& bytes) {
     d.icc.assign(reinterpret_cast<const char*>(image->icc.data), image->icc.size);
     d.xmp.assign(reinterpret_cast<const char*>(image->xmp.data), image->xmp.size);
   }
-  avifImageDestroy(image);
-  avifDecoderDestroy(decoder);
   REQUIRE(rc == AVIF_RESULT_OK);
   return d;
 }
