@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "imaging/processing.hpp"
+
 namespace tessera {
 namespace {
 
@@ -87,6 +89,34 @@ void LabToSrgb::operator()(double l, double a, double b, float rgb[3]) const {
     const double lin = to_rgb_[c][0] * xyz[0] + to_rgb_[c][1] * xyz[1] + to_rgb_[c][2] * xyz[2];
     rgb[c] = static_cast<float>(srgb_gamma(lin));
   }
+}
+
+void band_ranges(const ImageInfo& info, std::span<const BandRange> overrides,
+                 std::vector<double>& lo, std::vector<double>& hi) {
+  lo.assign(static_cast<std::size_t>(info.bands), 0);
+  hi.assign(static_cast<std::size_t>(info.bands), 255);
+  for (std::size_t b = 0; b < lo.size(); ++b) {
+    if (b < info.min_values.size()) lo[b] = info.min_values[b];
+    if (b < info.max_values.size()) hi[b] = info.max_values[b];
+  }
+  for (const BandRange& r : overrides) {
+    if (!std::isfinite(r.min) || !std::isfinite(r.max)) continue;
+    for (int b = 0; b < info.bands; ++b)
+      if (r.band < 0 || r.band == b) {
+        lo[static_cast<std::size_t>(b)] = r.min;
+        hi[static_cast<std::size_t>(b)] = r.max;
+      }
+  }
+}
+
+Raster normalise_bands(const Raster& in, const std::vector<int>& bands,
+                       const std::vector<double>& lo, const std::vector<double>& hi) {
+  std::vector<double> l, h;
+  for (int b : bands) {
+    l.push_back(lo[static_cast<std::size_t>(b)]);
+    h.push_back(hi[static_cast<std::size_t>(b)]);
+  }
+  return normalise(in, bands, l, h);
 }
 
 Raster lab_to_working(const Raster& in, const ImageInfo& info) {

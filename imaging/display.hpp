@@ -2,9 +2,11 @@
 // Which bands of an image are shown, and CIELAB to sRGB. The general path from any samples to
 // output pixels is the pipeline (imaging/pipeline.cpp); these are its facts about the image.
 
+#include <span>
 #include <vector>
 
 #include "imaging/image_source.hpp"
+#include "imaging/view.hpp"
 
 namespace tessera {
 
@@ -16,6 +18,14 @@ bool is_display_ready(const ImageInfo& info);
 std::vector<int> colour_bands(const ImageInfo& info);
 // The alpha band, or -1.
 int alpha_band(const ImageInfo& info);
+
+// Per band, the range that maps to 0-1: the image's, with `overrides` (IIP MINMAX) applied in
+// order.
+void band_ranges(const ImageInfo& info, std::span<const BandRange> overrides,
+                 std::vector<double>& lo, std::vector<double>& hi);
+// The listed bands of `in`, normalised by those ranges into a working raster.
+Raster normalise_bands(const Raster& in, const std::vector<int>& bands,
+                       const std::vector<double>& lo, const std::vector<double>& hi);
 
 // CIELAB samples (bands 0-2: L*, a*, b*, of any type) to a working raster: f32 sRGB in [0,1].
 Raster lab_to_working(const Raster& in, const ImageInfo& info);

@@ -25,6 +25,9 @@ struct EncodeOptions {
   int avif_quality = 50;    // 0..100, or -1 for lossless (iipsrv AVIF_QUALITY)
   TiffCompression tiff_compression = TiffCompression::deflate;
   int tiff_quality = 75;  // JPEG quality inside TIFF
+
+  // Names every setting, for cache keys: outputs made with different options differ.
+  std::string key() const;
 };
 
 // What the output file carries besides pixels; empty fields are left out.

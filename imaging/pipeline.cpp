@@ -68,11 +68,10 @@ Result<Raster> read_scaled(const ImageSource& source, const View& view,
   const LevelInfo& lv = info.levels[win.level];
   const double scale_x = (win.right - win.left) / static_cast<double>(view.width);
   const double scale_y = (win.bottom - win.top) / static_cast<double>(view.height);
-  // An axis that is an exact crop (scale 1, whole-pixel offset) needs no margin: every filter
-  // then copies, and a viewer tile reads only its own stored tile instead of its neighbours too.
+  // An axis that is an exact crop needs no margin: a viewer tile then reads only its own
+  // stored tile, not its neighbours too.
   const auto margin = [&](double scale, double offset) {
-    const bool copy = std::abs(scale - 1) < 1e-9 && std::abs(offset - std::round(offset)) < 1e-9;
-    return copy ? 0.0 : filter_margin(scale, view.interpolation);
+    return copies_axis(scale, offset) ? 0.0 : filter_margin(scale, view.interpolation);
   };
   const double mx = margin(scale_x, win.left);
   const double my = margin(scale_y, win.top);

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 namespace tessera {
@@ -49,6 +51,22 @@ decltype(auto) with_sample_type(SampleType t, F&& f) {
       return f(double{});
   }
   return f(std::uint8_t{});
+}
+
+// `v` as a sample of type T: integers rounded half away from zero and clamped to T's range
+// (NaN becomes the minimum); floating-point types unchanged.
+template <class T, class Acc>
+T saturate_round(Acc v) noexcept {
+  if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(v);
+  } else {
+    constexpr Acc lo = static_cast<Acc>(std::numeric_limits<T>::min());
+    constexpr Acc hi = static_cast<Acc>(std::numeric_limits<T>::max());
+    if (!(v > lo)) return std::numeric_limits<T>::min();
+    if (!(v < hi)) return std::numeric_limits<T>::max();
+    if constexpr (std::is_unsigned_v<T>) return static_cast<T>(v + Acc(0.5));  // v > 0 here
+    return static_cast<T>(v < 0 ? v - Acc(0.5) : v + Acc(0.5));
+  }
 }
 
 struct Raster {

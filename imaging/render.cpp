@@ -15,41 +15,6 @@
 namespace tessera {
 namespace {
 
-bool has_processing(const View& v) {
-  return !v.ranges.empty() || v.convert_icc || v.shade.enabled || !v.twist.empty() ||
-         v.gamma.mode != GammaMode::none || v.contrast.mode != ContrastMode::none || v.invert ||
-         v.colormap != Colormap::none || !v.kernel.empty();
-}
-
-// The image's per-band ranges with the request's overrides applied in order.
-void band_ranges(const ImageInfo& info, const View& view, std::vector<double>& lo,
-                 std::vector<double>& hi) {
-  lo.assign(static_cast<std::size_t>(info.bands), 0);
-  hi.assign(static_cast<std::size_t>(info.bands), 255);
-  for (std::size_t b = 0; b < lo.size(); ++b) {
-    if (b < info.min_values.size()) lo[b] = info.min_values[b];
-    if (b < info.max_values.size()) hi[b] = info.max_values[b];
-  }
-  for (const BandRange& r : view.ranges) {
-    if (!std::isfinite(r.min) || !std::isfinite(r.max)) continue;
-    for (int b = 0; b < info.bands; ++b)
-      if (r.band < 0 || r.band == b) {
-        lo[static_cast<std::size_t>(b)] = r.min;
-        hi[static_cast<std::size_t>(b)] = r.max;
-      }
-  }
-}
-
-Raster pick(const Raster& in, const std::vector<int>& bands, const std::vector<double>& lo,
-            const std::vector<double>& hi) {
-  std::vector<double> l, h;
-  for (int b : bands) {
-    l.push_back(lo[static_cast<std::size_t>(b)]);
-    h.push_back(hi[static_cast<std::size_t>(b)]);
-  }
-  return normalise(in, bands, l, h);
-}
-
 Raster attach_alpha(const Raster& colour, const Raster& alpha) {
   Raster out(colour.width, colour.height, colour.bands + 1, colour.type);
   const std::size_t sample = bytes_per_sample(colour.type);
@@ -84,7 +49,7 @@ struct Provenance {
 Raster process(const Raster& in, const ImageInfo& info, const View& view, int bits, double scale,
                Provenance& how) {
   std::vector<double> lo, hi;
-  band_ranges(info, view, lo, hi);
+  band_ranges(info, view.ranges, lo, hi);
   const int alpha = alpha_band(info);
 
   Raster work;
@@ -94,9 +59,9 @@ Raster process(const Raster& in, const ImageInfo& info, const View& view, int bi
     std::vector<int> all;  // shading and band mixing see every band but alpha
     for (int b = 0; b < info.bands; ++b)
       if (b != alpha) all.push_back(b);
-    work = pick(in, all, lo, hi);
+    work = normalise_bands(in, all, lo, hi);
   } else {
-    work = pick(in, colour_bands(info), lo, hi);
+    work = normalise_bands(in, colour_bands(info), lo, hi);
   }
 
   const IccSpace space = icc_space(info.icc_profile);
@@ -126,7 +91,7 @@ Raster process(const Raster& in, const ImageInfo& info, const View& view, int bi
   if (view.quality == Quality::bitonal) work = to_bitonal(work);
 
   Raster out = quantise(work, bits);
-  if (alpha >= 0) out = attach_alpha(out, quantise(pick(in, {alpha}, lo, hi), bits));
+  if (alpha >= 0) out = attach_alpha(out, quantise(normalise_bands(in, {alpha}, lo, hi), bits));
   return out;
 }
 
@@ -162,8 +127,7 @@ Result<Rendered> render(const ImageSource& source, const View& view, const Outpu
 
   Rendered result;
   Provenance how;
-  if (is_display_ready(info) && !has_processing(view) && view.quality == Quality::colour &&
-      bits == 8) {
+  if (is_display_ready(info) && !view.processes() && view.quality == Quality::colour && bits == 8) {
     result.pixels = std::move(*scaled);  // 8-bit display pixels: nothing to convert
   } else {
     const double scale = static_cast<double>(view.region.w) / static_cast<double>(view.width);

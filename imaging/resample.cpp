@@ -30,6 +30,14 @@ bool is_integral(double v) noexcept {
   return std::abs(v - std::round(v)) < 1e-9;
 }
 
+}  // namespace
+
+bool copies_axis(double scale, double offset) noexcept {
+  return std::abs(scale - 1) < 1e-9 && is_integral(offset);
+}
+
+namespace {
+
 // The source samples, and their weights, that make each output sample along one axis: output i
 // reads count[i] samples from first[i], weighted by weights[i * taps ...].
 template <class W>
@@ -51,7 +59,7 @@ Axis<W> make_axis(double start, double length, std::int64_t out, std::int64_t si
   a.first.resize(n);
   a.count.assign(n, 1);
   const double scale = length / static_cast<double>(out);
-  const bool shift = std::abs(scale - 1) < 1e-9 && is_integral(start);
+  const bool shift = copies_axis(scale, start);
   const auto at = [&](std::size_t i) { return start + (static_cast<double>(i) + 0.5) * scale; };
 
   if (shift || filter == Interpolation::nearest) {
@@ -119,21 +127,6 @@ Axis<W> make_axis(double start, double length, std::int64_t out, std::int64_t si
   return a;
 }
 
-// Integers are rounded (half away from zero) and clamped to their type; NaN becomes the minimum.
-template <class T, class Acc>
-T store(Acc v) noexcept {
-  if constexpr (std::is_floating_point_v<T>) {
-    return static_cast<T>(v);
-  } else {
-    constexpr Acc lo = static_cast<Acc>(std::numeric_limits<T>::min());
-    constexpr Acc hi = static_cast<Acc>(std::numeric_limits<T>::max());
-    if (!(v > lo)) return std::numeric_limits<T>::min();
-    if (!(v < hi)) return std::numeric_limits<T>::max();
-    if constexpr (std::is_unsigned_v<T>) return static_cast<T>(v + Acc(0.5));
-    return static_cast<T>(v < 0 ? v - Acc(0.5) : v + Acc(0.5));
-  }
-}
-
 // Weighted sum of output row y's source rows, over `n` samples from column `col`, into acc.
 // Blocks of columns keep acc in L1 while the taps stream past.
 template <class T, class Acc>
@@ -184,12 +177,12 @@ void horizontal(const Acc* in, const Axis<Acc>& cols, std::int64_t col, int band
       for (int b = 0; b < B; ++b) s[b] = w[0] * p[b];
       for (std::size_t k = 1; k < count; ++k)
         for (int b = 0; b < B; ++b) s[b] += w[k] * p[k * B + static_cast<std::size_t>(b)];
-      for (int b = 0; b < B; ++b) o[b] = store<T>(s[b]);
+      for (int b = 0; b < B; ++b) o[b] = saturate_round<T>(s[b]);
     } else {
       for (std::size_t b = 0; b < nb; ++b) {
         Acc s = w[0] * p[b];
         for (std::size_t k = 1; k < count; ++k) s += w[k] * p[k * nb + b];
-        o[b] = store<T>(s);
+        o[b] = saturate_round<T>(s);
       }
     }
   }

@@ -21,6 +21,10 @@ struct SourceWindow {
 Raster resample(const Raster& src, const SourceWindow& window, std::int64_t out_width,
                 std::int64_t out_height, Interpolation filter = Interpolation::high_quality);
 
+// True when an axis maps source pixels one to one (scale 1, whole-pixel offset): every filter
+// then copies, and reads nothing outside the window.
+bool copies_axis(double scale, double offset) noexcept;
+
 // How far outside the window (in source pixels) `filter` reads at a given reduction `scale`
 // (source pixels per output pixel), so callers read only what is needed.
 double filter_margin(double scale, Interpolation filter = Interpolation::high_quality) noexcept;

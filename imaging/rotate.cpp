@@ -65,20 +65,6 @@ void remap(const Raster& in, Raster& out, std::ptrdiff_t origin, std::ptrdiff_t 
   }
 }
 
-// Integers are rounded (half away from zero) and clamped to their type; NaN becomes the minimum.
-template <class T>
-T store(double v) noexcept {
-  if constexpr (std::is_floating_point_v<T>) {
-    return static_cast<T>(v);
-  } else {
-    constexpr auto lo = static_cast<double>(std::numeric_limits<T>::min());
-    constexpr auto hi = static_cast<double>(std::numeric_limits<T>::max());
-    if (!(v > lo)) return std::numeric_limits<T>::min();
-    if (!(v < hi)) return std::numeric_limits<T>::max();
-    return static_cast<T>(v < 0 ? v - 0.5 : v + 0.5);
-  }
-}
-
 // Each output pixel centre, rotated back about the centres, is sampled bilinearly. A pixel
 // whose centre lands within half a pixel of the image boundary, inside or out, is blended with
 // the fill by the share of its (unit) footprint inside, so edges are smooth; farther out it is
@@ -90,7 +76,7 @@ void rotate_any(const Raster& in, double radians, std::span<const double> fill, 
   std::vector<T> background_t(bands);
   for (std::size_t b = 0; b < bands; ++b) {
     if (b < fill.size()) background[b] = fill[b];
-    background_t[b] = store<T>(background[b]);
+    background_t[b] = saturate_round<T, double>(background[b]);
   }
   const double c = std::cos(radians), s = std::sin(radians);
   const auto w = static_cast<double>(in.width), h = static_cast<double>(in.height);
@@ -127,7 +113,7 @@ void rotate_any(const Raster& in, double radians, std::span<const double> fill, 
         const double bottom = a01 + tx * (a11 - a01);
         double v = top + ty * (bottom - top);
         if (cover < 1) v = background[b] + cover * (v - background[b]);
-        o[b] = store<T>(v);
+        o[b] = saturate_round<T, double>(v);
       }
     }
   }

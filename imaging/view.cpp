@@ -18,11 +18,10 @@ void put(std::string& out, std::int64_t v) {
 
 }  // namespace
 
-bool View::plain() const {
-  return ranges.empty() && !convert_icc && !shade.enabled && twist.empty() &&
-         gamma.mode == GammaMode::none && contrast.mode == ContrastMode::none && !invert &&
-         colormap == Colormap::none && kernel.empty() && quality == Quality::colour && bits == 8 &&
-         !rotation.mirror && rotation.degrees == 0;
+bool View::processes() const {
+  return !ranges.empty() || convert_icc || shade.enabled || !twist.empty() ||
+         gamma.mode != GammaMode::none || contrast.mode != ContrastMode::none || invert ||
+         colormap != Colormap::none || !kernel.empty();
 }
 
 std::string View::canonical() const {

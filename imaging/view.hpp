@@ -102,8 +102,9 @@ struct View {
   Rotation rotation;
   Background background = Background::white;
 
-  // True when the view asks for nothing beyond crop and scale.
-  bool plain() const;
+  // True when the view asks for any of steps 3-10 (ranges, ICC conversion, shading, band
+  // mixing, tone, false colour, convolution).
+  bool processes() const;
   // Identifies the pixels this view produces, for caches and ETags.
   std::string canonical() const;
 };

@@ -6,7 +6,6 @@
 
 #include "imaging/display.hpp"
 #include "imaging/engine.hpp"
-#include "imaging/processing.hpp"
 
 namespace tessera {
 namespace {
@@ -66,19 +65,12 @@ Result<std::shared_ptr<const Watermark>> Watermark::load(const std::filesystem::
   if (info.colour == ColourSpace::cielab)
     return make_error(Errc::not_implemented, "CIELAB watermarks are not supported");
 
-  const std::vector<int> colour = colour_bands(info);
   std::vector<double> lo, hi;
-  for (int b : colour) {
-    lo.push_back(info.min_values[static_cast<std::size_t>(b)]);
-    hi.push_back(info.max_values[static_cast<std::size_t>(b)]);
-  }
-  Raster working = normalise(*pixels, colour, lo, hi);
+  band_ranges(info, {}, lo, hi);
+  Raster working = normalise_bands(*pixels, colour_bands(info), lo, hi);
   std::vector<float> alpha;
   if (const int a = alpha_band(info); a >= 0) {
-    const std::vector<int> ab{a};
-    const std::vector<double> alo{info.min_values[static_cast<std::size_t>(a)]};
-    const std::vector<double> ahi{info.max_values[static_cast<std::size_t>(a)]};
-    const Raster plane = normalise(*pixels, ab, alo, ahi);
+    const Raster plane = normalise_bands(*pixels, {a}, lo, hi);
     const auto* p = reinterpret_cast<const float*>(plane.data.data());
     alpha.assign(p, p + plane.width * plane.height);
   }

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh build -DTESSERA_BUILD_TESTS=OFF
+bash scripts/build.sh build -DTESSERA_BUILD_TESTS=OFF -DTESSERA_BUILD_BENCHMARKS=OFF
 echo
 echo "Open a IIIF viewer on http://127.0.0.1:8080/iiif/sample.tif/info.json (Ctrl-C stops the server)"
 exec ./build/tessera "$@"

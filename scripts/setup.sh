@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages Tessera needs to build and test.
 # Idempotent: only packages that are missing are installed. `setup.sh test` also installs what
-# only the test suite needs (clang and libFuzzer for the fuzz run).
+# only the test suite needs (clang and libFuzzer for the fuzz run, Google Benchmark so CI builds
+# the stage benchmarks).
 set -euo pipefail
 
 packages=(
@@ -10,10 +11,10 @@ packages=(
   libtiff-dev libturbojpeg0-dev libopenjp2-7-dev
   libpng-dev libwebp-dev libgif-dev libavif-dev liblcms2-dev   # encoders, colour management
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  catch2 libbenchmark-dev
+  catch2
 )
 if [[ "${1:-}" == test ]]; then
-  packages+=(clang libclang-rt-14-dev)
+  packages+=(clang libclang-rt-14-dev libbenchmark-dev)
 fi
 
 missing=()

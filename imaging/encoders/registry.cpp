@@ -17,6 +17,16 @@ std::span<const OutputFormat> output_formats() {
   return formats;
 }
 
+std::string EncodeOptions::key() const {
+  std::string k;
+  for (int v : {jpeg_quality, static_cast<int>(jpeg_subsampling), png_compression, webp_quality,
+                avif_quality, static_cast<int>(tiff_compression), tiff_quality}) {
+    k += std::to_string(v);
+    k += ',';
+  }
+  return k;
+}
+
 const OutputFormat* find_output_format(std::string_view extension_or_name) {
   for (const OutputFormat& f : output_formats())
     if (f.extension == extension_or_name || f.name == extension_or_name) return &f;

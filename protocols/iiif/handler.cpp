@@ -25,19 +25,6 @@ bool plausible_host(std::string_view host) {
   return true;
 }
 
-// The encoder settings that shape the bytes; they are fixed per server run, but a key that
-// names them keeps caches shared between differently configured instances honest.
-std::string encode_key(const EncodeOptions& o) {
-  std::string k;
-  for (int v :
-       {o.jpeg_quality, static_cast<int>(o.jpeg_subsampling), o.png_compression, o.webp_quality,
-        o.avif_quality, static_cast<int>(o.tiff_compression), o.tiff_quality}) {
-    k += std::to_string(v);
-    k += ',';
-  }
-  return k;
-}
-
 bool wants_json_ld(const Request& request) {
   return request.header("accept").find("application/ld+json") != std::string_view::npos;
 }
@@ -61,6 +48,7 @@ std::string Handler::image_id(const Request& request, const std::string& identif
 Handler::Handler(Engine& engine, Options options)
     : engine_(engine),
       options_(std::move(options)),
+      encode_key_(engine.encode_options().key()),
       profile_link_("<http://iiif.io/api/image/3/" + compliance().level +
                     ".json>;rel=\"profile\"") {}
 
@@ -131,8 +119,7 @@ Reply Handler::image(const Request& request, const ParsedRequest& parsed, const 
 
   // Everything that determines the output bytes; "default" and "color" render alike.
   const std::string key = "img|" + stamp_key(file.stamp) + "|" + view->canonical() + "|" +
-                          std::string(format->extension) + "|" +
-                          encode_key(engine_.encode_options());
+                          std::string(format->extension) + "|" + encode_key_;
   const std::string etag = make_etag(key);
   const std::int64_t mtime = file.stamp.mtime_seconds();
 

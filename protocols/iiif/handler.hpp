@@ -37,6 +37,7 @@ class Handler {
 
   Engine& engine_;
   Options options_;
+  std::string encode_key_;    // the server's encoder settings, part of every image cache key
   std::string profile_link_;  // Link header of image responses: the compliance level
 };
 
