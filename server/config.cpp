@@ -1,6 +1,7 @@
 #include "server/config.hpp"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <cctype>
@@ -69,6 +70,17 @@ constexpr std::array<std::string_view, 3> interpolation_names{"nearest", "biline
 constexpr std::array<std::string_view, 4> tiff_compression_names{"none", "lzw", "deflate", "jpeg"};
 constexpr std::array<std::string_view, 4> subsampling_names{"auto", "444", "422", "420"};
 constexpr std::array<std::string_view, 2> background_names{"white", "black"};
+
+// A size limit: -1 unlimited (stored as 0), else 1..max.
+std::int64_t to_limit(const std::string& v, std::int64_t max) {
+  const auto n = to_integer(v, -1, max);
+  if (n == 0) throw ConfigError("must be positive, or -1 for unlimited");
+  return n < 0 ? 0 : n;
+}
+
+std::string limit_text(std::int64_t v) {
+  return v < 0 ? std::string("max-cvt") : v == 0 ? std::string("-1") : std::to_string(v);
+}
 
 std::chrono::milliseconds to_duration(const std::string& v) {
   double seconds = 0;
@@ -238,6 +250,73 @@ const std::vector<Setting>& settings() {
          c.base_url = v;
        },
        [](const C& c) { return c.base_url; }},
+      {"iiif-version", "IIIF_VERSION", "Image API version (2 or 3) of the unversioned /iiif/ route",
+       [](C& c, const std::string& v) { c.iiif_version = static_cast<int>(to_integer(v, 2, 3)); },
+       [](const C& c) { return std::to_string(c.iiif_version); }},
+      {"iiif-delimiter", "IIIF_DELIMITER",
+       "separator of a page number in IIIF identifiers (img.tif;3); empty: off",
+       [](C& c, const std::string& v) {
+         if (v.find_first_of("/%") != std::string::npos || v.size() > 16)
+           throw ConfigError("must be a short string without '/' or '%'");
+         c.iiif_delimiter = v;
+       },
+       [](const C& c) { return c.iiif_delimiter; }},
+      {"max-width", "TESSERA_MAX_WIDTH",
+       "largest output width (IIIF maxWidth); default MAX_CVT, -1: unlimited",
+       [](C& c, const std::string& v) { c.max_width = to_limit(v, 1'000'000); },
+       [](const C& c) { return limit_text(c.max_width); }},
+      {"max-height", "TESSERA_MAX_HEIGHT",
+       "largest output height (IIIF maxHeight); default MAX_CVT, -1: unlimited",
+       [](C& c, const std::string& v) { c.max_height = to_limit(v, 1'000'000); },
+       [](const C& c) { return limit_text(c.max_height); }},
+      {"max-area", "TESSERA_MAX_AREA",
+       "largest output area in pixels (IIIF maxArea); default MAX_CVT squared, -1: unlimited",
+       [](C& c, const std::string& v) { c.max_area = to_limit(v, std::int64_t{1} << 40); },
+       [](const C& c) { return limit_text(c.max_area); }},
+      {"allow-upscaling", "ALLOW_UPSCALING", "serve sizes larger than the requested region",
+       [](C& c, const std::string& v) { c.allow_upscaling = to_bool(v); },
+       [](const C& c) { return std::string(c.allow_upscaling ? "true" : "false"); }},
+      {"preferred-formats", "TESSERA_PREFERRED_FORMATS",
+       "IIIF preferredFormats, comma-separated (e.g. webp,jpg)",
+       [](C& c, const std::string& v) {
+         c.preferred_formats.clear();
+         for (std::size_t start = 0; start <= v.size() && !v.empty();) {
+           const auto end = std::min(v.find(',', start), v.size());
+           const std::string f = v.substr(start, end - start);
+           const OutputFormat* format = find_output_format(f);
+           if (!format || format->extension != f)
+             throw ConfigError("'" + f + "' is not an output format's extension");
+           c.preferred_formats.push_back(f);
+           start = end + 1;
+         }
+       },
+       [](const C& c) {
+         std::string out;
+         for (const auto& f : c.preferred_formats) out += (out.empty() ? "" : ",") + f;
+         return out;
+       }},
+      {"rights", "TESSERA_RIGHTS",
+       "licence or rights statement URI for images whose file states none (IIIF rights/license)",
+       [](C& c, const std::string& v) {
+         if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+           throw ConfigError("must be an http:// or https:// URI");
+         c.rights = v;
+       },
+       [](const C& c) { return c.rights; }},
+      {"attribution", "TESSERA_ATTRIBUTION",
+       "IIIF 2.1 attribution text for images whose file states none",
+       [](C& c, const std::string& v) { c.attribution = v; },
+       [](const C& c) { return c.attribution; }},
+      {"iiif-extra-info", "IIIF_EXTRA_INFO",
+       "JSON object whose members are added to every info.json (e.g. a service)",
+       [](C& c, const std::string& v) {
+         if (!v.empty()) {
+           const auto doc = nlohmann::ordered_json::parse(v, nullptr, false);
+           if (doc.is_discarded() || !doc.is_object()) throw ConfigError("must be a JSON object");
+         }
+         c.iiif_extra_info = v;
+       },
+       [](const C& c) { return c.iiif_extra_info; }},
       {"image-cache-mb", "MAX_IMAGE_CACHE_SIZE", "memory for cached encoded tiles, in MB",
        [](C& c, const std::string& v) {
          c.image_cache_mb = static_cast<std::size_t>(to_integer(v, 0, 1 << 20));

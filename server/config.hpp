@@ -44,7 +44,16 @@ struct Config {
   std::int64_t max_cvt = 5000;  // largest output side in pixels; 0: unlimited
   std::string cors = "*";       // Access-Control-Allow-Origin; empty: no CORS headers
   std::string cache_control = "max-age=86400";
-  std::string base_url;               // public URL prefix used in info.json ids
+  std::string base_url;              // public URL prefix used in info.json ids
+  int iiif_version = 3;              // of the unversioned /iiif/ route
+  std::string iiif_delimiter = ";";  // page selection in IIIF identifiers; empty: off
+  // Output size limits; -1: derived from max_cvt (area: its square), 0: unlimited.
+  std::int64_t max_width = -1, max_height = -1, max_area = -1;
+  bool allow_upscaling = true;
+  std::vector<std::string> preferred_formats;
+  std::string rights;                 // default rights/licence URI
+  std::string attribution;            // default IIIF 2.1 attribution
+  std::string iiif_extra_info;        // JSON object merged into info.json
   std::size_t image_cache_mb = 256;   // encoded responses
   std::size_t metadata_cache = 1000;  // open images (headers)
   std::size_t max_open_files = 256;   // idle file handles kept across all open images
@@ -61,6 +70,10 @@ struct Config {
 
   unsigned effective_io_threads() const;
   unsigned effective_workers() const;
+  // The configured limits with max_cvt filled in.
+  std::int64_t effective_max_width() const { return max_width < 0 ? max_cvt : max_width; }
+  std::int64_t effective_max_height() const { return max_height < 0 ? max_cvt : max_height; }
+  std::int64_t effective_max_area() const { return max_area >= 0 ? max_area : max_cvt * max_cvt; }
 };
 
 // How a settings source is looked up, so tests can pass their own environment.

@@ -12,8 +12,15 @@ iiif::Options iiif_options(const Config& c) {
   iiif::Options o;
   o.base_url = c.base_url;
   o.cache_control = c.cache_control;
-  o.limits.max_width = c.max_cvt;
-  o.limits.max_height = c.max_cvt;
+  o.default_version = c.iiif_version == 2 ? iiif::Version::v2 : iiif::Version::v3;
+  o.page_delimiter = c.iiif_delimiter;
+  o.limits = {c.effective_max_width(), c.effective_max_height(), c.effective_max_area()};
+  o.profile.allow_upscaling = c.allow_upscaling;
+  o.preferred_formats = c.preferred_formats;
+  o.rights = c.rights;
+  o.attribution = c.attribution;
+  if (!c.iiif_extra_info.empty())
+    o.extra_info = nlohmann::ordered_json::parse(c.iiif_extra_info);  // validated by the config
   return o;
 }
 

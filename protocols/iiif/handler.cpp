@@ -1,140 +1,190 @@
 #include "protocols/iiif/handler.hpp"
 
+#include <algorithm>
+
 #include "protocols/identifier.hpp"
 #include "protocols/iiif/features.hpp"
-#include "protocols/iiif/info.hpp"
+#include "protocols/iiif/negotiation.hpp"
+#include "protocols/public_url.hpp"
 #include "protocols/validators.hpp"
 
 namespace tessera::iiif {
+
+struct Handler::Target {
+  Request request;
+  ParsedRequest parsed;
+  Version version = Version::v3;
+  bool negotiated = false;  // unversioned route: the response varies with Accept
+  ResolvedFile file;
+  std::size_t page = 0;
+  std::string id;  // public base URI of the image
+};
+
 namespace {
 
-std::string stamp_key(const FileStamp& s) {
+std::string stamp_key(const FileStamp& s, std::size_t page) {
   return std::to_string(s.device) + ":" + std::to_string(s.inode) + ":" + std::to_string(s.size) +
-         ":" + std::to_string(s.mtime_ns);
+         ":" + std::to_string(s.mtime_ns) + ":" + std::to_string(page);
 }
 
-// Host names as they may appear in an absolute URL; anything else falls back to a safe default
-// so a forged Host header cannot inject text into info.json.
-bool plausible_host(std::string_view host) {
-  if (host.empty() || host.size() > 255) return false;
-  for (char c : host) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
-    if (!ok) return false;
+// "3/..." or "2/..." selects a version, unless what follows cannot be a request (then "3" is
+// an identifier on the unversioned route).
+std::optional<Version> version_prefix(std::string_view& rest) {
+  for (Version v : {Version::v2, Version::v3}) {
+    const std::string prefix = std::to_string(static_cast<int>(v)) + "/";
+    if (!rest.starts_with(prefix)) continue;
+    const std::string_view after = rest.substr(prefix.size());
+    if (after.empty() || after == "info.json") return std::nullopt;
+    rest = after;
+    return v;
   }
-  return true;
+  return std::nullopt;
 }
 
-bool wants_json_ld(const Request& request) {
-  return request.header("accept").find("application/ld+json") != std::string_view::npos;
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.size() <= 9 &&
+         std::ranges::all_of(s, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+void add_vary(Response& r, bool negotiated) {
+  // info.json's Content-Type always depends on Accept; on the unversioned route so does the
+  // version, which changes image responses' Link headers.
+  if (negotiated || r.header("Content-Type").find("json") != std::string_view::npos)
+    r.set("Vary", "Accept");
 }
 
 }  // namespace
 
-std::string Handler::image_id(const Request& request, const std::string& identifier) const {
-  std::string base = options_.base_url;
-  if (base.empty()) {
-    std::string_view proto = request.header("x-forwarded-proto");
-    if (proto != "https") proto = "http";
-    std::string_view host = request.header("x-forwarded-host");
-    if (host.empty()) host = request.header("host");
-    if (!plausible_host(host)) host = "localhost";
-    base = std::string(proto) + "://" + std::string(host);
-  }
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + options_.route + "/" + percent_encode(identifier);
+Handler::Handler(Engine& engine, Options options)
+    : engine_(engine), options_(std::move(options)), encode_key_(engine.encode_options().key()) {
+  info_options_.limits = effective_limits(options_.limits);
+  info_options_.profile = options_.profile;
+  info_options_.preferred_formats = options_.preferred_formats;
+  info_options_.rights = options_.rights;
+  info_options_.attribution = options_.attribution;
+  info_options_.extra = options_.extra_info;
+  resolve_options_.limits = info_options_.limits;
+  resolve_options_.allow_upscaling = options_.profile.allow_upscaling;
+  for (Version v : {Version::v2, Version::v3})
+    profile_uri_[v == Version::v3] = compliance(v, options_.profile).profile_uri;
 }
 
-Handler::Handler(Engine& engine, Options options)
-    : engine_(engine),
-      options_(std::move(options)),
-      encode_key_(engine.encode_options().key()),
-      profile_link_("<http://iiif.io/api/image/3/" + compliance().level +
-                    ".json>;rel=\"profile\"") {}
-
 Reply Handler::handle(const Request& request, std::string_view rest) const {
-  auto parsed = parse(rest);
+  Target t;
+  t.request = request;
+  if (auto v = version_prefix(rest)) {
+    t.version = *v;
+  } else {
+    t.negotiated = true;
+    t.version = version_from_accept(request.header("accept")).value_or(options_.default_version);
+  }
+  auto parsed = parse(rest, t.version);
   if (!parsed) return error_response(parsed.error());
-  auto file = engine_.resolve(parsed->identifier);
+  t.parsed = std::move(parsed.value());
+
+  // A file of that exact name wins; otherwise "name<delimiter><page>" selects a page.
+  auto file = engine_.resolve(t.parsed.identifier);
+  const std::string& delim = options_.page_delimiter;
+  if (!file && file.error().code == Errc::not_found && !delim.empty()) {
+    const auto at = t.parsed.identifier.rfind(delim);
+    if (at != std::string::npos && all_digits(t.parsed.identifier.substr(at + delim.size()))) {
+      auto paged = engine_.resolve(std::string_view(t.parsed.identifier).substr(0, at));
+      if (paged) {
+        file = std::move(paged);
+        t.page = std::stoul(t.parsed.identifier.substr(at + delim.size()));
+      }
+    }
+  }
   if (!file) return error_response(file.error());
+  t.file = std::move(file.value());
 
-  if (auto source = engine_.cached_source(*file)) return respond(request, *parsed, *file, source);
+  t.id = public_base(request, options_.base_url);
+  t.id += options_.route;
+  if (!t.negotiated) t.id += t.version == Version::v2 ? "/2" : "/3";
+  t.id += '/';
+  t.id += percent_encode(t.parsed.identifier);
 
+  if (auto source = engine_.cached_source(t.file, t.page)) return respond(t, source);
   // First use of this file: open it on a worker, then answer there too.
-  return Deferred{[this, request, p = std::move(parsed.value()), f = std::move(file.value())] {
-    auto source = engine_.open_source(f);
+  return Deferred{[this, t = std::move(t)] {
+    auto source = engine_.open_source(t.file, t.page);
     if (!source) return error_response(source.error());
-    return resolve_now(respond(request, p, f, *source));
+    return resolve_now(respond(t, *source));
   }};
 }
 
-Reply Handler::respond(const Request& request, const ParsedRequest& parsed,
-                       const ResolvedFile& file,
-                       const std::shared_ptr<const ImageSource>& source) const {
-  switch (parsed.kind) {
+Reply Handler::respond(const Target& t, const std::shared_ptr<const ImageSource>& source) const {
+  switch (t.parsed.kind) {
     case ParsedRequest::Kind::base: {
       Response r;
       r.status = 303;
-      r.set("Location", image_id(request, parsed.identifier) + "/info.json");
+      r.set("Location", t.id + "/info.json");
+      if (t.negotiated) r.set("Vary", "Accept");
       return r;
     }
     case ParsedRequest::Kind::info:
-      return info(request, parsed, file, *source);
+      return info(t, *source);
     case ParsedRequest::Kind::image:
-      return image(request, parsed, file, source);
+      return image(t, source);
   }
   return error_response(make_error(Errc::internal, "unhandled request"));
 }
 
-Response Handler::info(const Request& request, const ParsedRequest& parsed,
-                       const ResolvedFile& file, const ImageSource& source) const {
-  const std::string id = image_id(request, parsed.identifier);
-  const bool json_ld = wants_json_ld(request);
-  const std::string content_type =
-      json_ld ? "application/ld+json;profile=\"" + std::string(context_v3) + "\""
-              : "application/json";
+Response Handler::info(const Target& t, const ImageSource& source) const {
+  const std::string content_type = info_content_type(t.request.header("accept"), t.version);
   const std::string etag =
-      make_etag("info|" + stamp_key(file.stamp) + "|" + id + "|" + content_type);
-  const std::int64_t mtime = file.stamp.mtime_seconds();
+      make_etag("info|" + stamp_key(t.file.stamp, t.page) + "|" + t.id + "|" + content_type);
+  const std::int64_t mtime = t.file.stamp.mtime_seconds();
 
   Response r;
-  if (is_not_modified(request, etag, mtime)) {
+  if (is_not_modified(t.request, etag, mtime)) {
     r = not_modified(etag, mtime, options_.cache_control);
   } else {
-    r = make_response(200, content_type, info_json(source.info(), id, options_.limits).dump(2));
+    const auto doc = info_json(source.info(), t.id, t.version, info_options_);
+    r = make_response(200, content_type, doc.dump(2));
     add_validators(r, etag, mtime, options_.cache_control);
   }
-  r.set("Vary", "Accept");  // the Content-Type depends on Accept
+  r.set("Link", "<" + profile_uri(t.version) + ">;rel=\"profile\"");
+  r.set("Vary", "Accept");
   return r;
 }
 
-Reply Handler::image(const Request& request, const ParsedRequest& parsed, const ResolvedFile& file,
-                     const std::shared_ptr<const ImageSource>& source) const {
+Reply Handler::image(const Target& t, const std::shared_ptr<const ImageSource>& source) const {
   const ImageInfo& inf = source->info();
-  auto view =
-      resolve(parsed.image, inf.width(), inf.height(), options_.limits, engine_.view_defaults());
+  const ImageRequest& req = t.parsed.image;
+  auto view = resolve(req, inf.width(), inf.height(), resolve_options_, engine_.view_defaults());
   if (!view) return error_response(view.error());
-  const OutputFormat* format = find_output_format(parsed.image.format);
-  if (!format) return error_response(make_error(Errc::bad_request, "unknown format"));
+  const OutputFormat* format = find_output_format(req.format);
+  if (!format) return error_response(make_error(Errc::bad_request, "format: not supported"));
 
   // Everything that determines the output bytes; "default" and "color" render alike.
-  const std::string key = "img|" + stamp_key(file.stamp) + "|" + view->canonical() + "|" +
+  const std::string key = "img|" + stamp_key(t.file.stamp, t.page) + "|" + view->canonical() + "|" +
                           std::string(format->extension) + "|" + encode_key_;
   const std::string etag = make_etag(key);
-  const std::int64_t mtime = file.stamp.mtime_seconds();
+  const std::int64_t mtime = t.file.stamp.mtime_seconds();
+  const std::string link =
+      "<" + profile_uri(t.version) + ">;rel=\"profile\", <" + t.id + "/" +
+      canonical(req, *view, inf.width(), inf.height(), resolve_options_.limits) +
+      ">;rel=\"canonical\"";
 
-  auto finish = [this, format, etag, mtime](SharedBytes bytes, CacheOutcome outcome) {
+  auto finish = [this, format, etag, mtime, link, negotiated = t.negotiated](SharedBytes bytes,
+                                                                             CacheOutcome outcome) {
     Response r;
     r.set("Content-Type", std::string(format->mime_type));
     r.body = std::move(bytes);
     r.cache = outcome;
     add_validators(r, etag, mtime, options_.cache_control);
-    r.set("Link", profile_link_);
+    r.set("Link", link);
+    add_vary(r, negotiated);
     return r;
   };
 
-  if (is_not_modified(request, etag, mtime))
-    return not_modified(etag, mtime, options_.cache_control);
+  if (is_not_modified(t.request, etag, mtime)) {
+    Response r = not_modified(etag, mtime, options_.cache_control);
+    r.set("Link", link);
+    add_vary(r, t.negotiated);
+    return r;
+  }
   if (auto cached = engine_.responses().get(key)) return finish(*cached, CacheOutcome::hit);
 
   return Deferred{[this, source, view = std::move(view.value()), format, key, finish] {

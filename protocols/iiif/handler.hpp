@@ -1,21 +1,34 @@
 #pragma once
-// IIIF Image API 3.0 endpoint: base URI redirect, info.json and image requests. Cheap steps
-// (parsing, metadata of open images, conditional requests, cached bytes) run inline; opening a
-// file and rendering are returned as Deferred work for the worker pool.
+// IIIF Image API endpoint (3.0 and 2.1): base URI redirect, info.json and image requests.
+// Routes: <route>/3/{id}/..., <route>/2/{id}/..., and <route>/{id}/... in the default version
+// unless the Accept header's JSON-LD profile names the other one. Cheap steps (parsing,
+// metadata of open images, conditional requests, cached bytes) run inline; opening a file and
+// rendering are returned as Deferred work for the worker pool.
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "imaging/engine.hpp"
 #include "protocols/http_types.hpp"
+#include "protocols/iiif/info.hpp"
 #include "protocols/iiif/request.hpp"
 
 namespace tessera::iiif {
 
 struct Options {
-  std::string base_url;  // public URL prefix, e.g. "https://img.example.org"; empty: from Host
+  std::string base_url;  // public URL prefix, e.g. "https://img.example.org"; empty: from headers
   std::string route = "/iiif";
-  Limits limits;
+  Version default_version = Version::v3;  // iipsrv's IIIF_VERSION
+  // Selects an image of a multi-page file: "img.tif;3" is image 3 (from 0) of img.tif when no
+  // file is named "img.tif;3". Empty: off. (iipsrv's IIIF_DELIMITER)
+  std::string page_delimiter;
+  Limits limits;  // as configured; the enforced ones add the server's absolute cap
+  ProfileOptions profile;
+  std::vector<std::string> preferred_formats;
+  std::string rights;
+  std::string attribution;
+  nlohmann::ordered_json extra_info = nlohmann::ordered_json::object();
   std::string cache_control = "max-age=86400";
 };
 
@@ -27,18 +40,18 @@ class Handler {
   Reply handle(const Request& request, std::string_view rest) const;
 
  private:
-  Reply respond(const Request& request, const ParsedRequest& parsed, const ResolvedFile& file,
-                const std::shared_ptr<const ImageSource>& source) const;
-  Response info(const Request& request, const ParsedRequest& parsed, const ResolvedFile& file,
-                const ImageSource& source) const;
-  Reply image(const Request& request, const ParsedRequest& parsed, const ResolvedFile& file,
-              const std::shared_ptr<const ImageSource>& source) const;
-  std::string image_id(const Request& request, const std::string& identifier) const;
+  struct Target;  // one request, parsed and located
+  Reply respond(const Target& target, const std::shared_ptr<const ImageSource>& source) const;
+  Response info(const Target& target, const ImageSource& source) const;
+  Reply image(const Target& target, const std::shared_ptr<const ImageSource>& source) const;
+  const std::string& profile_uri(Version v) const { return profile_uri_[v == Version::v3]; }
 
   Engine& engine_;
   Options options_;
-  std::string encode_key_;    // the server's encoder settings, part of every image cache key
-  std::string profile_link_;  // Link header of image responses: the compliance level
+  InfoOptions info_options_;
+  ResolveOptions resolve_options_;
+  std::string profile_uri_[2];  // compliance level document of 2.1 and 3.0
+  std::string encode_key_;      // the server's encoder settings, part of every image cache key
 };
 
 }  // namespace tessera::iiif

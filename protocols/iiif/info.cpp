@@ -2,9 +2,122 @@
 
 #include <cmath>
 
+#include "imaging/encoder.hpp"
 #include "protocols/iiif/features.hpp"
 
 namespace tessera::iiif {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+bool within(const LevelInfo& lv, const Limits& limits) {
+  return !(limits.max_width && lv.width > limits.max_width) &&
+         !(limits.max_height && lv.height > limits.max_height) &&
+         !(limits.max_area && lv.width * lv.height > limits.max_area);
+}
+
+// Every level within the limits, smallest first.
+json sizes(const ImageInfo& info, const Limits& limits) {
+  json out = json::array();
+  for (auto it = info.levels.rbegin(); it != info.levels.rend(); ++it)
+    if (within(*it, limits)) out.push_back({{"width", it->width}, {"height", it->height}});
+  return out;
+}
+
+json tiles(const ImageInfo& info) {
+  const LevelInfo& full = info.levels.front();
+  json tile = {{"width", full.tile_width}};
+  if (full.tile_height != full.tile_width) tile["height"] = full.tile_height;
+  tile["scaleFactors"] = scale_factors(info);
+  return json::array({tile});
+}
+
+bool is_uri(std::string_view s) {
+  return (s.starts_with("http://") || s.starts_with("https://")) &&
+         s.find_first_of(" \t\r\n\"<>") == std::string_view::npos;
+}
+
+std::string file_rights(const ImageInfo& info) {
+  auto it = info.metadata.find("rights");
+  return it == info.metadata.end() ? std::string() : it->second;
+}
+
+void add_limits(json& doc, const Limits& limits) {
+  // maxHeight may only appear with maxWidth.
+  if (limits.max_width) doc["maxWidth"] = limits.max_width;
+  if (limits.max_width && limits.max_height) doc["maxHeight"] = limits.max_height;
+  if (limits.max_area) doc["maxArea"] = limits.max_area;
+}
+
+void merge_extra(json& doc, const json& extra) {
+  for (const auto& [key, value] : extra.items())
+    if (!doc.contains(key)) doc[key] = value;
+}
+
+json info_v3(const ImageInfo& info, const std::string& id, const InfoOptions& o) {
+  const Compliance c = compliance(Version::v3, o.profile);
+  json doc = {
+      {"@context", context_uri(Version::v3)},
+      {"id", id},
+      {"type", "ImageService3"},
+      {"protocol", "http://iiif.io/api/image"},
+      {"profile", c.level},
+      {"width", info.width()},
+      {"height", info.height()},
+  };
+  add_limits(doc, o.limits);
+  doc["sizes"] = sizes(info, o.limits);
+  doc["tiles"] = tiles(info);
+  if (!o.preferred_formats.empty()) doc["preferredFormats"] = o.preferred_formats;
+  const std::string own = file_rights(info);
+  if (is_rights_uri(own))
+    doc["rights"] = own;
+  else if (!o.rights.empty())
+    doc["rights"] = o.rights;
+  if (!c.extra_qualities.empty()) doc["extraQualities"] = c.extra_qualities;
+  if (!c.extra_formats.empty()) doc["extraFormats"] = c.extra_formats;
+  if (!c.extra_features.empty()) doc["extraFeatures"] = c.extra_features;
+  merge_extra(doc, o.extra);
+  return doc;
+}
+
+json info_v2(const ImageInfo& info, const std::string& id, const InfoOptions& o) {
+  const Compliance c = compliance(Version::v2, o.profile);
+  json doc = {
+      {"@context", context_uri(Version::v2)},
+      {"@id", id},
+      {"protocol", "http://iiif.io/api/image"},
+      {"width", info.width()},
+      {"height", info.height()},
+  };
+  doc["sizes"] = sizes(info, o.limits);
+  doc["tiles"] = tiles(info);
+
+  // The profile object lists every format and quality served (the union with the level's is
+  // the same set) and the features beyond the level.
+  json description = json::object();
+  json formats = json::array();
+  for (const auto& f : output_formats()) formats.push_back(f.extension);
+  description["formats"] = formats;
+  description["qualities"] = served_qualities();
+  if (!c.extra_features.empty()) description["supports"] = c.extra_features;
+  add_limits(description, o.limits);
+  doc["profile"] = json::array({c.profile_uri, description});
+
+  const std::string own = file_rights(info);
+  if (!own.empty() && !is_uri(own))
+    doc["attribution"] = own;
+  else if (!o.attribution.empty())
+    doc["attribution"] = o.attribution;
+  if (is_uri(own))
+    doc["license"] = own;
+  else if (!o.rights.empty())
+    doc["license"] = o.rights;
+  merge_extra(doc, o.extra);
+  return doc;
+}
+
+}  // namespace
 
 std::vector<std::int64_t> scale_factors(const ImageInfo& info) {
   std::vector<std::int64_t> factors;
@@ -16,39 +129,15 @@ std::vector<std::int64_t> scale_factors(const ImageInfo& info) {
   return factors;
 }
 
-nlohmann::ordered_json info_json(const ImageInfo& info, const std::string& id,
-                                 const Limits& limits) {
-  using json = nlohmann::ordered_json;
-  const Compliance c = compliance();
-  json doc = {
-      {"@context", context_v3},  {"id", id},
-      {"type", "ImageService3"}, {"protocol", "http://iiif.io/api/image"},
-      {"profile", c.level},      {"width", info.width()},
-      {"height", info.height()},
-  };
-  if (limits.max_width) doc["maxWidth"] = limits.max_width;
-  if (limits.max_height) doc["maxHeight"] = limits.max_height;
-  if (limits.max_area) doc["maxArea"] = limits.max_area;
+bool is_rights_uri(std::string_view uri) {
+  if (!is_uri(uri)) return false;
+  const std::string_view rest = uri.substr(uri.find("//") + 2);
+  return rest.starts_with("creativecommons.org/") || rest.starts_with("rightsstatements.org/");
+}
 
-  // Every stored level, smallest first, as long as it is within the limits.
-  json sizes = json::array();
-  for (auto it = info.levels.rbegin(); it != info.levels.rend(); ++it) {
-    if (limits.max_width && it->width > limits.max_width) continue;
-    if (limits.max_height && it->height > limits.max_height) continue;
-    if (limits.max_area && it->width * it->height > limits.max_area) continue;
-    sizes.push_back({{"width", it->width}, {"height", it->height}});
-  }
-  doc["sizes"] = sizes;
-
-  const LevelInfo& full = info.levels.front();
-  json tile = {{"width", full.tile_width}, {"scaleFactors", scale_factors(info)}};
-  if (full.tile_height != full.tile_width) tile["height"] = full.tile_height;
-  doc["tiles"] = json::array({tile});
-
-  if (!c.extra_qualities.empty()) doc["extraQualities"] = c.extra_qualities;
-  if (!c.extra_formats.empty()) doc["extraFormats"] = c.extra_formats;
-  if (!c.extra_features.empty()) doc["extraFeatures"] = c.extra_features;
-  return doc;
+nlohmann::ordered_json info_json(const ImageInfo& info, const std::string& id, Version version,
+                                 const InfoOptions& options) {
+  return version == Version::v2 ? info_v2(info, id, options) : info_v3(info, id, options);
 }
 
 }  // namespace tessera::iiif

@@ -1,14 +1,16 @@
 #pragma once
-// IIIF Image API 3.0 request URLs: parse() turns the path after the route prefix into a
-// request, or a 400 (malformed) / 501 (valid but not implemented) error; resolve() applies the
-// spec's region and size rules to one image and yields the view to render.
+// IIIF Image API request URLs (versions 2.1 and 3.0): parse() turns the path after the route
+// prefix into a request, or a 400 (malformed) / 501 (valid but not implemented) error;
+// resolve() applies the spec's region and size rules to one image and yields the view to render;
+// canonical() gives the spec's canonical form of a resolved request.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "imaging/error.hpp"
-#include "imaging/pipeline.hpp"
+#include "imaging/view.hpp"
+#include "protocols/iiif/features.hpp"
 
 namespace tessera::iiif {
 
@@ -18,13 +20,15 @@ struct Region {
 };
 
 struct Size {
-  enum class Kind { max, width, height, percent, exact, confined } kind = Kind::max;
-  bool upscale = false;  // the '^' prefix
+  // `full` exists in 2.1 only (the region's size); `max` in both.
+  enum class Kind { max, full, width, height, percent, exact, confined } kind = Kind::max;
+  bool upscale = false;  // 3.0's '^' prefix; 2.1 allows upscaling without one
   std::int64_t w = 0, h = 0;
   double percent = 0;
 };
 
 struct ImageRequest {
+  Version version = Version::v3;
   Region region;
   Size size;
   Rotation rotation;
@@ -38,8 +42,8 @@ struct ParsedRequest {
   ImageRequest image;      // for Kind::image
 };
 
-// `path` is what follows "/iiif/", without the query string.
-Result<ParsedRequest> parse(std::string_view path);
+// `path` is what follows the route and version prefix ("/iiif/3/"), without the query string.
+Result<ParsedRequest> parse(std::string_view path, Version version = Version::v3);
 
 // Server limits on output size; 0 means unlimited.
 struct Limits {
@@ -48,8 +52,22 @@ struct Limits {
   std::int64_t max_area = 0;
 };
 
+// The limits actually enforced: the configured ones plus the server's absolute cap on output
+// pixels (which bounds memory even when nothing is configured). This is what info.json states.
+Limits effective_limits(const Limits& configured);
+
+struct ResolveOptions {
+  Limits limits;  // as from effective_limits()
+  bool allow_upscaling = true;
+};
+
 // Fills in `base` (the server's defaults) with the request's region, size, rotation and quality.
 Result<View> resolve(const ImageRequest& request, std::int64_t width, std::int64_t height,
-                     const Limits& limits, View base = {});
+                     const ResolveOptions& options, View base = {});
+
+// "region/size/rotation/quality.format" in the canonical syntax of the request's version, for
+// a request that resolve() turned into `view` on an image of `width` x `height`.
+std::string canonical(const ImageRequest& request, const View& view, std::int64_t width,
+                      std::int64_t height, const Limits& limits);
 
 }  // namespace tessera::iiif

@@ -13,7 +13,8 @@ TEST_CASE("iiif: info.json describes the pyramid and a usable id") {
   auto server = start_server();
   const auto r = http_get(server->port(), "/iiif/rgb.tif/info.json");
   REQUIRE(r.status == 200);
-  CHECK(r.header("content-type") == "application/json");
+  CHECK(r.header("content-type") ==
+        "application/ld+json;profile=\"http://iiif.io/api/image/3/context.json\"");
   CHECK(r.header("access-control-allow-origin") == "*");
   const auto doc = nlohmann::json::parse(r.body);
   CHECK(doc["@context"] == "http://iiif.io/api/image/3/context.json");

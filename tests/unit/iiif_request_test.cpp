@@ -18,7 +18,7 @@ View resolved(std::string_view path, std::int64_t W, std::int64_t H, Limits limi
   auto p = parse(path);
   REQUIRE(p.ok());
   REQUIRE(p->kind == ParsedRequest::Kind::image);
-  auto spec = resolve(p->image, W, H, limits);
+  auto spec = resolve(p->image, W, H, ResolveOptions{limits});
   INFO(path);
   REQUIRE(spec.ok());
   return *spec;
@@ -27,7 +27,7 @@ View resolved(std::string_view path, std::int64_t W, std::int64_t H, Limits limi
 Errc resolve_error(std::string_view path, std::int64_t W, std::int64_t H, Limits limits = {}) {
   auto p = parse(path);
   REQUIRE(p.ok());
-  auto spec = resolve(p->image, W, H, limits);
+  auto spec = resolve(p->image, W, H, ResolveOptions{limits});
   REQUIRE_FALSE(spec.ok());
   return spec.error().code;
 }
@@ -98,10 +98,8 @@ TEST_CASE("iiif parse: malformed requests are 400, never silently accepted") {
   }
 }
 
-TEST_CASE("iiif parse: formats the Image API names but Tessera does not write are 501") {
-  CHECK(parse_error("a.tif/full/max/0/default.pdf") == Errc::not_implemented);
-  CHECK(parse_error("a.tif/full/max/0/default.jp2") == Errc::not_implemented);
-  CHECK(parse("a.tif/full/max/360/default.jpg").ok());  // a full turn is no rotation
+TEST_CASE("iiif parse: a full turn is no rotation") {
+  CHECK(parse("a.tif/full/max/360/default.jpg").ok());
 }
 
 TEST_CASE("iiif resolve: rotation, mirroring and quality reach the view") {
@@ -171,28 +169,6 @@ TEST_CASE("iiif resolve: upscaling without ^ and sizes over the limits are 400")
   CHECK(resolve_error("a/full/pct:0.01/0/default.jpg", 1000, 700) == Errc::bad_request);
   CHECK(resolve_error("a/full/800,/0/default.jpg", 1000, 700, Limits{500, 500, 0}) ==
         Errc::bad_request);
-  CHECK(resolve_error("a/full/max/0/default.jpg", 100000, 100000) ==
+  CHECK(resolve_error("a/full/100000,/0/default.jpg", 100000, 100000) ==
         Errc::bad_request);  // hard memory cap
-}
-
-TEST_CASE("iiif features: the compliance level is derived from what is supported") {
-  const Compliance c = compliance();
-  CHECK(c.level == "level2");
-  for (const auto& name : c.extra_features) {
-    bool listed_and_supported = false;
-    for (const auto& f : feature_table())
-      if (f.name == name) listed_and_supported = f.supported;
-    CHECK(listed_and_supported);
-  }
-  CHECK(std::find(c.extra_features.begin(), c.extra_features.end(), "regionByPct") ==
-        c.extra_features.end());
-  // Required by level 2, so not "extra"; beyond it: arbitrary rotation, mirroring, bitonal, webp...
-  CHECK(std::find(c.extra_features.begin(), c.extra_features.end(), "rotationBy90s") ==
-        c.extra_features.end());
-  CHECK(std::find(c.extra_features.begin(), c.extra_features.end(), "rotationArbitrary") !=
-        c.extra_features.end());
-  CHECK(std::find(c.extra_features.begin(), c.extra_features.end(), "mirroring") !=
-        c.extra_features.end());
-  CHECK(c.extra_qualities == std::vector<std::string>{"bitonal"});
-  CHECK(c.extra_formats == std::vector<std::string>{"webp", "tif", "gif", "avif"});
 }
