@@ -35,7 +35,7 @@ FileKind sniff(const std::filesystem::path& path) {
 
 Engine::Engine(const EngineOptions& options)
     : options_(options),
-      root_(options.root),
+      root_(options.root, options.suffixes),
       sources_(std::max<std::size_t>(options.max_open_images, cache_shards), cache_shards),
       responses_(options.response_cache_bytes, cache_shards) {}
 

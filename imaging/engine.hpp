@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cache/lru_cache.hpp"
 #include "imaging/encoder.hpp"
@@ -18,6 +19,7 @@ namespace tessera {
 
 struct EngineOptions {
   std::filesystem::path root;
+  std::vector<std::string> suffixes;   // tried after an identifier's exact name, in order
   std::size_t max_open_images = 1000;  // headers kept, with their open files
   SourceOptions sources;
   std::size_t response_cache_bytes = 256u << 20;

@@ -33,7 +33,11 @@ bool well_formed(std::string_view id) {
 
 }  // namespace
 
-ImageRoot::ImageRoot(const std::filesystem::path& root) {
+ImageRoot::ImageRoot(const std::filesystem::path& root, std::vector<std::string> suffixes)
+    : suffixes_(std::move(suffixes)) {
+  for (const auto& s : suffixes_)
+    if (s.empty() || s.find('/') != std::string::npos)
+      throw std::runtime_error("a file name suffix must be non-empty and contain no '/'");
   std::error_code ec;
   auto canonical = std::filesystem::canonical(root, ec);
   if (ec || !std::filesystem::is_directory(canonical, ec))
@@ -42,6 +46,14 @@ ImageRoot::ImageRoot(const std::filesystem::path& root) {
 }
 
 Result<ResolvedFile> ImageRoot::resolve(std::string_view identifier) const {
+  auto exact = resolve_exact(identifier);
+  if (exact || suffixes_.empty()) return exact;
+  for (const std::string& suffix : suffixes_)
+    if (auto file = resolve_exact(std::string(identifier) + suffix)) return file;
+  return exact;
+}
+
+Result<ResolvedFile> ImageRoot::resolve_exact(std::string_view identifier) const {
   if (!well_formed(identifier)) return not_found();
 
   const std::string joined = root_.string() + "/" + std::string(identifier);

@@ -2,12 +2,14 @@
 // Confines identifiers to the image root. An identifier is a path relative to the root, already
 // URL-decoded by the protocol. It resolves only to a regular file whose real path (symlinks
 // followed) lies inside the root's real path; anything else is "not found", so a client learns
-// nothing about the filesystem outside.
+// nothing about the filesystem outside. An identifier that names no file may still name one
+// with a configured suffix ("img" for "img.tif", iipsrv's FILESYSTEM_SUFFIX).
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "imaging/error.hpp"
 
@@ -32,13 +34,16 @@ struct ResolvedFile {
 class ImageRoot {
  public:
   // Throws std::runtime_error if the root is not an existing directory (a start-up error).
-  explicit ImageRoot(const std::filesystem::path& root);
+  explicit ImageRoot(const std::filesystem::path& root, std::vector<std::string> suffixes = {});
 
   Result<ResolvedFile> resolve(std::string_view identifier) const;
   const std::filesystem::path& path() const noexcept { return root_; }
 
  private:
+  Result<ResolvedFile> resolve_exact(std::string_view identifier) const;
+
   std::filesystem::path root_;  // canonical, no trailing slash
+  std::vector<std::string> suffixes_;
 };
 
 }  // namespace tessera

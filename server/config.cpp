@@ -82,6 +82,23 @@ std::string limit_text(std::int64_t v) {
   return v < 0 ? std::string("max-cvt") : v == 0 ? std::string("-1") : std::to_string(v);
 }
 
+// "a,b,c" -> {"a", "b", "c"}; empty items are dropped.
+std::vector<std::string> split_list(const std::string& v) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start < v.size();) {
+    const auto end = std::min(v.find(',', start), v.size());
+    if (end > start) out.push_back(v.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
 std::chrono::milliseconds to_duration(const std::string& v) {
   double seconds = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
@@ -124,6 +141,16 @@ const std::vector<Setting>& settings() {
   static const std::vector<Setting> table = {
       {"root", "FILESYSTEM_PREFIX", "directory that holds the images",
        [](C& c, const std::string& v) { c.root = v; }, [](const C& c) { return c.root.string(); }},
+      {"suffixes", "FILESYSTEM_SUFFIX",
+       "comma-separated suffixes tried after an identifier's exact file name; empty: none",
+       [](C& c, const std::string& v) {
+         c.suffixes.clear();
+         for (const auto& s : split_list(v)) {
+           if (s.find('/') != std::string::npos) throw ConfigError("'" + s + "' contains '/'");
+           c.suffixes.push_back(s);
+         }
+       },
+       [](const C& c) { return join_list(c.suffixes); }},
       {"host", "TESSERA_HOST", "address to listen on",
        [](C& c, const std::string& v) {
          if (v.empty()) throw ConfigError("must not be empty");
@@ -280,21 +307,14 @@ const std::vector<Setting>& settings() {
        "IIIF preferredFormats, comma-separated (e.g. webp,jpg)",
        [](C& c, const std::string& v) {
          c.preferred_formats.clear();
-         for (std::size_t start = 0; start <= v.size() && !v.empty();) {
-           const auto end = std::min(v.find(',', start), v.size());
-           const std::string f = v.substr(start, end - start);
+         for (const auto& f : split_list(v)) {
            const OutputFormat* format = find_output_format(f);
            if (!format || format->extension != f)
              throw ConfigError("'" + f + "' is not an output format's extension");
            c.preferred_formats.push_back(f);
-           start = end + 1;
          }
        },
-       [](const C& c) {
-         std::string out;
-         for (const auto& f : c.preferred_formats) out += (out.empty() ? "" : ",") + f;
-         return out;
-       }},
+       [](const C& c) { return join_list(c.preferred_formats); }},
       {"rights", "TESSERA_RIGHTS",
        "licence or rights statement URI for images whose file states none (IIIF rights/license)",
        [](C& c, const std::string& v) {

@@ -21,6 +21,8 @@ namespace tessera {
 
 struct Config {
   std::filesystem::path root;  // image root; default: the bundled sample directory
+  // Tried in order after an identifier's exact file name: "img" finds "img.tif".
+  std::vector<std::string> suffixes{".tif", ".tiff", ".ptif", ".jp2"};
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   unsigned io_threads = 0;  // 0: number of cores

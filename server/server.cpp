@@ -29,6 +29,7 @@ using tcp = net::ip::tcp;
 int run_server(const Config& config) {
   EngineOptions engine_options;
   engine_options.root = config.root;
+  engine_options.suffixes = config.suffixes;
   engine_options.max_open_images = config.metadata_cache;
   engine_options.sources.max_open_files = config.max_open_files;
   engine_options.sources.max_layers = config.max_layers;

@@ -209,3 +209,60 @@ TEST_CASE("config: output and pipeline settings, with iipsrv's names and codes")
     CHECK(bad.message.find(flag) != std::string::npos);
   }
 }
+
+TEST_CASE("config: IIIF settings, with iipsrv's names") {
+  const auto defaults = load({});
+  REQUIRE(defaults.action == ConfigOutcome::Action::run);
+  const Config& d = defaults.config;
+  CHECK(d.iiif_version == 3);
+  CHECK(d.iiif_delimiter == ";");
+  CHECK(d.allow_upscaling);
+  // Limits follow MAX_CVT unless set: width and height are it, the area its square.
+  CHECK(d.effective_max_width() == 5000);
+  CHECK(d.effective_max_height() == 5000);
+  CHECK(d.effective_max_area() == 25'000'000);
+  CHECK(d.suffixes == std::vector<std::string>{".tif", ".tiff", ".ptif", ".jp2"});
+
+  const auto iip = load({}, {{"IIIF_VERSION", "2"},
+                             {"IIIF_DELIMITER", "_page"},
+                             {"ALLOW_UPSCALING", "0"},
+                             {"MAX_CVT", "-1"},
+                             {"FILESYSTEM_SUFFIX", ".tif"},
+                             {"IIIF_EXTRA_INFO", R"({"service":[]})"}});
+  REQUIRE(iip.action == ConfigOutcome::Action::run);
+  CHECK(iip.config.iiif_version == 2);
+  CHECK(iip.config.iiif_delimiter == "_page");
+  CHECK_FALSE(iip.config.allow_upscaling);
+  CHECK(iip.config.effective_max_width() == 0);  // unlimited
+  CHECK(iip.config.effective_max_area() == 0);
+  CHECK(iip.config.suffixes == std::vector<std::string>{".tif"});
+  CHECK(iip.config.iiif_extra_info == R"({"service":[]})");
+
+  const auto own = load({"--max-cvt", "4000", "--max-width", "3000", "--max-area", "-1",
+                         "--preferred-formats", "webp,jpg", "--rights",
+                         "https://creativecommons.org/licenses/by/4.0/", "--iiif-delimiter", ""});
+  REQUIRE(own.action == ConfigOutcome::Action::run);
+  CHECK(own.config.effective_max_width() == 3000);
+  CHECK(own.config.effective_max_height() == 4000);
+  CHECK(own.config.effective_max_area() == 0);
+  CHECK(own.config.preferred_formats == std::vector<std::string>{"webp", "jpg"});
+  CHECK(own.config.rights == "https://creativecommons.org/licenses/by/4.0/");
+  CHECK(own.config.iiif_delimiter.empty());
+
+  for (const auto& [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--iiif-version", "1"},
+                                                        {"--iiif-version", "4"},
+                                                        {"--iiif-delimiter", "/"},
+                                                        {"--max-width", "0"},
+                                                        {"--preferred-formats", "jpeg"},
+                                                        {"--preferred-formats", "bmp"},
+                                                        {"--rights", "CC-BY"},
+                                                        {"--iiif-extra-info", "[1,2]"},
+                                                        {"--iiif-extra-info", "{bad json"},
+                                                        {"--suffixes", "a/b"}}) {
+    const auto bad = load({flag, value});
+    INFO(flag << " " << value);
+    CHECK(bad.action == ConfigOutcome::Action::exit_error);
+    CHECK(bad.message.find(flag) != std::string::npos);
+  }
+}

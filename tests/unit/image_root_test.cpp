@@ -76,3 +76,24 @@ TEST_CASE("image root: a root that is not a directory is a start-up error") {
   testing::TempDir dir;
   CHECK_THROWS(ImageRoot(dir.path() / "nope"));
 }
+
+TEST_CASE("image root: suffixes are tried after the exact name, still inside the root") {
+  Tree t;
+  std::ofstream(t.root / "plain") << "1234";
+  ImageRoot root(t.root, {".tif", ".jp2"});
+  auto a = root.resolve("a");
+  REQUIRE(a.ok());
+  CHECK(a->path.filename() == "a.tif");
+  CHECK(root.resolve("sub/b").ok());
+  // The exact name wins over a suffixed one.
+  std::ofstream(t.root / "plain.tif") << "x";
+  auto plain = root.resolve("plain");
+  REQUIRE(plain.ok());
+  CHECK(plain->stamp.size == 4);
+  // Suffixes never lead outside the root or past the checks.
+  CHECK_FALSE(root.resolve("escape").ok());
+  CHECK_FALSE(root.resolve("../secret").ok());
+  CHECK_FALSE(root.resolve("missing").ok());
+  CHECK_FALSE(ImageRoot(t.root).resolve("a").ok());  // no suffixes: exact names only
+  CHECK_THROWS(ImageRoot(t.root, {"/x"}));
+}
