@@ -11,7 +11,7 @@
 namespace tessera::iiif {
 
 struct Handler::Target {
-  Request request;
+  const Request* request = nullptr;  // outlives the target (copied when work is deferred)
   ParsedRequest parsed;
   Version version = Version::v3;
   bool negotiated = false;  // unversioned route: the response varies with Accept
@@ -71,7 +71,7 @@ Handler::Handler(Engine& engine, Options options)
 
 Reply Handler::handle(const Request& request, std::string_view rest) const {
   Target t;
-  t.request = request;
+  t.request = &request;
   if (auto v = version_prefix(rest)) {
     t.version = *v;
   } else {
@@ -106,9 +106,10 @@ Reply Handler::handle(const Request& request, std::string_view rest) const {
 
   if (auto source = engine_.cached_source(t.file, t.page)) return respond(t, source);
   // First use of this file: open it on a worker, then answer there too.
-  return Deferred{[this, t = std::move(t)] {
+  return Deferred{[this, t = std::move(t), copy = request]() mutable {
     auto source = engine_.open_source(t.file, t.page);
     if (!source) return error_response(source.error());
+    t.request = &copy;
     return resolve_now(respond(t, *source));
   }};
 }
@@ -131,13 +132,13 @@ Reply Handler::respond(const Target& t, const std::shared_ptr<const ImageSource>
 }
 
 Response Handler::info(const Target& t, const ImageSource& source) const {
-  const std::string content_type = info_content_type(t.request.header("accept"), t.version);
+  const std::string content_type = info_content_type(t.request->header("accept"), t.version);
   const std::string etag =
       make_etag("info|" + stamp_key(t.file.stamp, t.page) + "|" + t.id + "|" + content_type);
   const std::int64_t mtime = t.file.stamp.mtime_seconds();
 
   Response r;
-  if (is_not_modified(t.request, etag, mtime)) {
+  if (is_not_modified(*t.request, etag, mtime)) {
     r = not_modified(etag, mtime, options_.cache_control);
   } else {
     const auto doc = info_json(source.info(), t.id, t.version, info_options_);
@@ -179,7 +180,7 @@ Reply Handler::image(const Target& t, const std::shared_ptr<const ImageSource>& 
     return r;
   };
 
-  if (is_not_modified(t.request, etag, mtime)) {
+  if (is_not_modified(*t.request, etag, mtime)) {
     Response r = not_modified(etag, mtime, options_.cache_control);
     r.set("Link", link);
     add_vary(r, t.negotiated);

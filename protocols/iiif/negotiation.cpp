@@ -103,6 +103,8 @@ double quality_of(const std::vector<MediaRange>& ranges, std::string_view type,
 }  // namespace
 
 std::optional<Version> version_from_accept(std::string_view accept) {
+  // Most requests (image tiles) carry no profile at all; skip parsing them.
+  if (accept.find("iiif.io/api/image/") == std::string_view::npos) return std::nullopt;
   for (const MediaRange& r : parse_accept(accept)) {
     if (r.q <= 0 || !iequals(r.type, "application/ld+json")) continue;
     for (Version v : {Version::v2, Version::v3})
