@@ -9,7 +9,8 @@ packages=(
   build-essential cmake pkg-config
   libboost-dev            # Boost 1.74: Asio, Beast (header-only)
   libtiff-dev libturbojpeg0-dev libopenjp2-7-dev
-  libpng-dev libwebp-dev libgif-dev libavif-dev liblcms2-dev   # encoders, colour management
+  libpng-dev libwebp-dev libgif-dev libavif-dev libhpdf-dev   # encoders
+  liblcms2-dev            # colour management
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   catch2
 )

@@ -12,6 +12,9 @@ std::span<const OutputFormat> output_formats() {
       OutputFormat{"tif", "tiff", "image/tiff", true, true, &encode_tiff},
       // GIF's alpha is 1-bit transparency.
       OutputFormat{"gif", "gif", "image/gif", true, false, &encode_gif},
+      OutputFormat{"jp2", "jp2", "image/jp2", true, true, &encode_jp2},
+      // PDF keeps alpha as a soft mask; libharu takes 8-bit samples only.
+      OutputFormat{"pdf", "pdf", "application/pdf", true, false, &encode_pdf},
       OutputFormat{"avif", "avif", "image/avif", true, false, &encode_avif},
   };
   return formats;
@@ -20,7 +23,7 @@ std::span<const OutputFormat> output_formats() {
 std::string EncodeOptions::key() const {
   std::string k;
   for (int v : {jpeg_quality, static_cast<int>(jpeg_subsampling), png_compression, webp_quality,
-                avif_quality, static_cast<int>(tiff_compression), tiff_quality}) {
+                avif_quality, static_cast<int>(tiff_compression), tiff_quality, jp2_quality}) {
     k += std::to_string(v);
     k += ',';
   }

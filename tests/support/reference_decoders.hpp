@@ -38,11 +38,14 @@ struct Decoded {
   Raster pixels;
   std::string icc, xmp;
   double dpi_x = 0, dpi_y = 0;
-  int subsampling = -1;             // JPEG, a TJSAMP value
-  int yuv_format = -1;              // AVIF, an avifPixelFormat
-  int transparent = -1;             // GIF
-  Raster indices;                   // GIF
-  std::map<std::string, int> tags;  // TIFF
+  int subsampling = -1;                      // JPEG, a TJSAMP value
+  int yuv_format = -1;                       // AVIF, an avifPixelFormat
+  int transparent = -1;                      // GIF
+  Raster indices;                            // GIF
+  std::map<std::string, int> tags;           // TIFF; JPEG 2000 and PDF coding parameters
+  std::map<std::string, std::string> names;  // PDF: the image's /ColorSpace and /Filter
+  std::vector<double> media_box;             // PDF: the page's /MediaBox
+  std::vector<double> image_matrix;          // PDF: the `cm` operands the image is drawn with
 };
 
 // Grey or RGB pixels, with ICC, XMP and JFIF density parsed from the marker segments.
@@ -57,5 +60,14 @@ Decoded libtiff_decode(const std::string& bytes);
 Decoded giflib_decode(const std::string& bytes);
 // RGB or RGBA with 8-bit samples whatever the file's YUV layout, with ICC and XMP.
 Decoded libavif_decode(const std::string& bytes);
+// Every component (8-bit samples up to 8 bits of precision, else 16), the ICC profile, and in
+// `tags`: "alpha" (the component the channel definition box marks as alpha, or -1), "prec",
+// "resolutions", "reversible" (1 for the 5/3 wavelet), "tile_w", "tile_h", "tiles".
+Decoded openjpeg_decode(const std::string& bytes);
+// A minimal PDF reader of its own (xref table, objects, zlib for /FlateDecode): the first page's
+// MediaBox, the one image XObject it draws and the matrix it is drawn with, the pixels (grey or
+// RGB, with the soft mask appended as an alpha band) and an ICCBased profile. `tags` holds
+// "pages", "bpc", "components"; `names` the image's "ColorSpace" and "Filter".
+Decoded pdf_decode(const std::string& bytes);
 
 }  // namespace tessera::testing

@@ -23,7 +23,7 @@ using namespace tessera::testing;
 
 TEST_CASE("The format registry", "[encoder][registry]") {
   const auto formats = output_formats();
-  const std::vector<std::string> order = {"jpg", "png", "webp", "tif", "gif", "avif"};
+  const std::vector<std::string> order = {"jpg", "png", "webp", "tif", "gif", "jp2", "pdf", "avif"};
   REQUIRE(formats.size() == order.size());
   std::set<std::string_view> keys, mimes;
   for (std::size_t i = 0; i < formats.size(); ++i) {
@@ -57,9 +57,9 @@ TEST_CASE("Encoders refuse bad input with the right error and no crash", "[encod
     REQUIRE_FALSE(out.ok());
     return out.error();
   };
-  const std::map<std::string, std::int64_t> limits = {{"jpg", 65500},      {"webp", 16383},
-                                                      {"gif", 65535},      {"avif", 65535},
-                                                      {"png", 0x7FFFFFFF}, {"tif", 0xFFFFFFFF}};
+  const std::map<std::string, std::int64_t> limits = {
+      {"jpg", 65500},      {"webp", 16383},     {"gif", 65535}, {"avif", 65535},
+      {"png", 0x7FFFFFFF}, {"tif", 0xFFFFFFFF}, {"jp2", 65535}, {"pdf", 0x7FFFFFFF}};
   for (const OutputFormat& f : output_formats()) {
     CAPTURE(f.extension);
     const std::int64_t limit = limits.at(std::string(f.extension));
