@@ -185,6 +185,13 @@ const std::vector<Setting>& settings() {
       {"png-quality", "PNG_QUALITY", "PNG zlib compression level 0-9",
        [](C& c, const std::string& v) { c.png_quality = static_cast<int>(to_integer(v, 0, 9)); },
        [](const C& c) { return std::to_string(c.png_quality); }},
+      {"jp2-quality", "TESSERA_JP2_QUALITY", "JPEG2000 output quality 1-100, or -1 for lossless",
+       [](C& c, const std::string& v) {
+         const auto q = to_integer(v, -1, 100);
+         if (q == 0) throw ConfigError("must be 1-100, or -1 for lossless");
+         c.jp2_quality = static_cast<int>(q);
+       },
+       [](const C& c) { return std::to_string(c.jp2_quality); }},
       {"webp-quality", "WEBP_QUALITY", "WebP quality 0-100, or -1 for lossless",
        [](C& c, const std::string& v) {
          c.webp_quality = static_cast<int>(to_integer(v, -1, 100));

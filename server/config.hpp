@@ -32,6 +32,7 @@ struct Config {
   int png_quality = 1;    // zlib level
   int webp_quality = 50;  // -1: lossless
   int avif_quality = 50;  // -1: lossless
+  int jp2_quality = -1;   // -1: lossless
   TiffCompression tiff_compression = TiffCompression::deflate;
   int tiff_quality = 75;
   Interpolation interpolation = Interpolation::high_quality;

@@ -39,6 +39,7 @@ int run_server(const Config& config) {
   engine_options.encode.png_compression = config.png_quality;
   engine_options.encode.webp_quality = config.webp_quality;
   engine_options.encode.avif_quality = config.avif_quality;
+  engine_options.encode.jp2_quality = config.jp2_quality;
   engine_options.encode.tiff_compression = config.tiff_compression;
   engine_options.encode.tiff_quality = config.tiff_quality;
   engine_options.view_defaults.interpolation = config.interpolation;

@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "imaging/pyramid_writer.hpp"
+#include "imaging/encoder.hpp"
 #include "tests/integration/fixture.hpp"
+#include "tests/support/reference_decoders.hpp"
 
 using namespace tessera;
 using namespace tessera::testing;
@@ -92,21 +94,33 @@ TEST_CASE("pipeline over http: every registered format is served with its MIME t
   const auto info = nlohmann::json::parse(http_get(server->port(), "/iiif/rgb.tif/info.json").body);
   CHECK(info["profile"] == "level2");
   struct Format {
-    const char* extension;
+    std::string extension;
     const char* mime;
     std::string magic;
+    Decoded (*decode)(const std::string&);
   };
-  for (const Format& f :
-       {Format{"jpg", "image/jpeg", "\xff\xd8\xff"}, Format{"png", "image/png", "\x89PNG"},
-        Format{"webp", "image/webp", "RIFF"}, Format{"tif", "image/tiff", "II*"},
-        Format{"gif", "image/gif", "GIF8"},
-        Format{"avif", "image/avif", std::string("\0\0\0", 3)}}) {
+  const std::vector<Format> formats{
+      {"jpg", "image/jpeg", "\xff\xd8\xff", &turbojpeg_decode},
+      {"png", "image/png", "\x89PNG", &libpng_decode},
+      {"webp", "image/webp", "RIFF", &libwebp_decode},
+      {"tif", "image/tiff", "II*", &libtiff_decode},
+      {"gif", "image/gif", "GIF8", &giflib_decode},
+      {"jp2", "image/jp2", std::string("\0\0\0\x0cjP  ", 8), &openjpeg_decode},
+      {"pdf", "application/pdf", "%PDF-", &pdf_decode},
+      {"avif", "image/avif", std::string("\0\0\0", 3), &libavif_decode}};
+  // The list above is the registry, in its order: a new format must be added here too.
+  REQUIRE(formats.size() == output_formats().size());
+  for (std::size_t i = 0; i < formats.size(); ++i) {
+    const Format& f = formats[i];
     INFO(f.extension);
-    const auto r =
-        http_get(server->port(), std::string("/iiif/rgb.tif/full/120,/0/default.") + f.extension);
+    CHECK(output_formats()[i].extension == f.extension);
+    const auto r = http_get(server->port(), "/iiif/rgb.tif/full/120,/0/default." + f.extension);
     REQUIRE(r.status == 200);
     CHECK(r.header("content-type") == f.mime);
     CHECK(r.body.compare(0, f.magic.size(), f.magic) == 0);
+    const Decoded d = f.decode(r.body);
+    CHECK(d.pixels.width == 120);
+    CHECK(d.pixels.height == 84);
   }
   CHECK(http_get(server->port(), "/iiif/rgb.tif/full/120,/0/default.bmp").status == 400);
 }

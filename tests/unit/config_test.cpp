@@ -165,6 +165,7 @@ TEST_CASE("config: output and pipeline settings, with iipsrv's names and codes")
                              {"TIFF_COMPRESSION", "1"},
                              {"WEBP_QUALITY", "-1"},
                              {"AVIF_QUALITY", "70"},
+                             {"TESSERA_JP2_QUALITY", "40"},
                              {"PNG_QUALITY", "9"},
                              {"TIFF_QUALITY", "60"},
                              {"MAX_ICC", "-1"},
@@ -176,6 +177,7 @@ TEST_CASE("config: output and pipeline settings, with iipsrv's names and codes")
   CHECK(iip.config.tiff_compression == TiffCompression::lzw);
   CHECK(iip.config.webp_quality == -1);
   CHECK(iip.config.avif_quality == 70);
+  CHECK(iip.config.jp2_quality == 40);
   CHECK(iip.config.png_quality == 9);
   CHECK(iip.config.tiff_quality == 60);
   CHECK(iip.config.max_icc == std::size_t{1} << 30);
@@ -200,6 +202,7 @@ TEST_CASE("config: output and pipeline settings, with iipsrv's names and codes")
                                                         {"--tiff-compression", "5"},
                                                         {"--output-bits", "12"},
                                                         {"--webp-quality", "101"},
+                                                        {"--jp2-quality", "0"},
                                                         {"--watermark-opacity", "1.5"},
                                                         {"--convert-icc", "maybe"},
                                                         {"--background", "grey"}}) {
