@@ -241,6 +241,13 @@ TEST_CASE("iiif conformance: gray, bitonal, color and default qualities", "[iiif
     }
   }
 
+  SECTION("color of a gray image \"MUST NOT result in an error\"") {
+    for (const std::string version : {"3", "2"}) {
+      const Raster got = get_image(port, "/iiif/" + version + "/grey.tif/full/100,/0/color.png");
+      CHECK(got.width == 100);
+    }
+  }
+
   SECTION("color and default give the same image here (the server's default is colour)") {
     for (const std::string version : {"3", "2"}) {
       const std::string b = "/iiif/" + version + "/grid.tif/full/300,/0/";
