@@ -24,10 +24,17 @@ json sizes(const ImageInfo& info, const Limits& limits) {
   return out;
 }
 
-json tiles(const ImageInfo& info) {
+// The stored tile size, halved while it exceeds a limit ("sizes specified by tiles MUST be within
+// any size limits"); any tile size is served, the stored one is only the fastest.
+json tiles(const ImageInfo& info, const Limits& limits) {
   const LevelInfo& full = info.levels.front();
-  json tile = {{"width", full.tile_width}};
-  if (full.tile_height != full.tile_width) tile["height"] = full.tile_height;
+  std::int64_t w = full.tile_width, h = full.tile_height;
+  while ((w > 1 || h > 1) && ((limits.max_width && w > limits.max_width) ||
+                              (limits.max_height && h > limits.max_height) ||
+                              (limits.max_area && w * h > limits.max_area)))
+    w = (w + 1) / 2, h = (h + 1) / 2;
+  json tile = {{"width", w}};
+  if (h != w) tile["height"] = h;
   tile["scaleFactors"] = scale_factors(info);
   return json::array({tile});
 }
@@ -67,12 +74,14 @@ json info_v3(const ImageInfo& info, const std::string& id, const InfoOptions& o)
   };
   add_limits(doc, o.limits);
   doc["sizes"] = sizes(info, o.limits);
-  doc["tiles"] = tiles(info);
+  doc["tiles"] = tiles(info, o.limits);
   if (!o.preferred_formats.empty()) doc["preferredFormats"] = o.preferred_formats;
   const std::string own = file_rights(info);
+  // 3.0 rights must be a Creative Commons or RightsStatements.org URI; other licence links are
+  // stated in 2.1's `license` only.
   if (is_rights_uri(own))
     doc["rights"] = own;
-  else if (!o.rights.empty())
+  else if (is_rights_uri(o.rights))
     doc["rights"] = o.rights;
   if (!c.extra_qualities.empty()) doc["extraQualities"] = c.extra_qualities;
   if (!c.extra_formats.empty()) doc["extraFormats"] = c.extra_formats;
@@ -91,7 +100,7 @@ json info_v2(const ImageInfo& info, const std::string& id, const InfoOptions& o)
       {"height", info.height()},
   };
   doc["sizes"] = sizes(info, o.limits);
-  doc["tiles"] = tiles(info);
+  doc["tiles"] = tiles(info, o.limits);
 
   // The profile object lists every format and quality served (the union with the level's is
   // the same set) and the features beyond the level.

@@ -105,12 +105,14 @@ double quality_of(const std::vector<MediaRange>& ranges, std::string_view type,
 std::optional<Version> version_from_accept(std::string_view accept) {
   // Most requests (image tiles) carry no profile at all; skip parsing them.
   if (accept.find("iiif.io/api/image/") == std::string_view::npos) return std::nullopt;
+  std::optional<Version> best;
+  double best_q = 0;
   for (const MediaRange& r : parse_accept(accept)) {
-    if (r.q <= 0 || !iequals(r.type, "application/ld+json")) continue;
+    if (r.q <= best_q || !iequals(r.type, "application/ld+json")) continue;  // ties: first wins
     for (Version v : {Version::v2, Version::v3})
-      if (names(r.profile, context_uri(v))) return v;
+      if (names(r.profile, context_uri(v))) best = v, best_q = r.q;
   }
-  return std::nullopt;
+  return best;
 }
 
 std::string info_content_type(std::string_view accept, Version version) {

@@ -12,7 +12,7 @@
 namespace tessera::iiif {
 
 // The version whose context document an `application/ld+json;profile="..."` range in `accept`
-// names (the first such range with q > 0), if any.
+// names (the one with the highest q > 0; the first of equals), if any.
 std::optional<Version> version_from_accept(std::string_view accept);
 
 // "application/ld+json;profile=\"<context>\"" or "application/json". 3.0 prefers JSON-LD

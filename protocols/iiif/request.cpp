@@ -216,8 +216,7 @@ std::int64_t rounded_ratio(std::int64_t a, std::int64_t b, std::int64_t c) {
 // such a tile size for a power-of-two s, and the result stays within a pixel of the exact
 // proportion, use the viewer's value; otherwise round the proportion.
 std::int64_t other_side(std::int64_t given, std::int64_t region_given, std::int64_t region_other) {
-  const std::int64_t rounded =
-      std::max<std::int64_t>(1, rounded_ratio(region_other, given, region_given));
+  const std::int64_t rounded = rounded_ratio(region_other, given, region_given);  // 0: 400
   for (std::int64_t s = 1; s <= (std::int64_t{1} << 30) && ceil_div(region_given, s) >= given;
        s *= 2) {
     if (ceil_div(region_given, s) != given) continue;
@@ -229,15 +228,22 @@ std::int64_t other_side(std::int64_t given, std::int64_t region_given, std::int6
   return rounded;
 }
 
-// Largest size of a `rw` x `rh` region with its aspect ratio within the limits, and at most
-// the region's own size unless `upscale`.
-std::pair<std::int64_t, std::int64_t> max_size(std::int64_t rw, std::int64_t rh,
-                                               const Limits& limits, bool upscale) {
-  double s = upscale ? std::numeric_limits<double>::infinity() : 1.0;
+// The largest scale of a `rw` x `rh` region within the limits (infinity when there are none).
+double limit_scale(std::int64_t rw, std::int64_t rh, const Limits& limits) {
+  double s = std::numeric_limits<double>::infinity();
   if (limits.max_width) s = std::min(s, static_cast<double>(limits.max_width) / rw);
   if (limits.max_height) s = std::min(s, static_cast<double>(limits.max_height) / rh);
   if (limits.max_area)
     s = std::min(s, std::sqrt(static_cast<double>(limits.max_area) / (double(rw) * rh)));
+  return s;
+}
+
+// Largest size of a `rw` x `rh` region with its aspect ratio within the limits, and at most
+// the region's own size unless `upscale`.
+std::pair<std::int64_t, std::int64_t> max_size(std::int64_t rw, std::int64_t rh,
+                                               const Limits& limits, bool upscale) {
+  double s = limit_scale(rw, rh, limits);
+  if (!upscale) s = std::min(s, 1.0);
   if (!std::isfinite(s) || s == 1.0) return {rw, rh};
   // Floor, so the result never exceeds a limit; the epsilon keeps exact ratios exact.
   return {std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(rw * s + 1e-9))),
@@ -304,6 +310,8 @@ Result<ParsedRequest> parse(std::string_view path, Version version) {
 Limits effective_limits(const Limits& configured) {
   Limits l = configured;
   if (l.max_area == 0 || l.max_area > hard_max_area) l.max_area = hard_max_area;
+  // info.json may state maxHeight only with maxWidth; the area cap bounds any width anyway.
+  if (l.max_height && !l.max_width) l.max_width = hard_max_area;
   return l;
 }
 
@@ -329,10 +337,12 @@ Result<View> resolve(const ImageRequest& req, std::int64_t W, std::int64_t H,
     case Size::Kind::width:
       ow = size.w;
       oh = other_side(size.w, rw, rh);
+      if (oh < 1) return bad("size: the height is less than one pixel");
       break;
     case Size::Kind::height:
       oh = size.h;
       ow = other_side(size.h, rh, rw);
+      if (ow < 1) return bad("size: the width is less than one pixel");
       break;
     case Size::Kind::percent:
       if (!may_upscale && size.percent > 100)
@@ -346,16 +356,22 @@ Result<View> resolve(const ImageRequest& req, std::int64_t W, std::int64_t H,
       oh = size.h;
       break;
     case Size::Kind::confined: {
-      // Largest size with the region's aspect ratio that fits in w x h (and, without '^', in
-      // the region itself).
-      std::int64_t bw = size.w, bh = size.h;
-      if (!may_upscale) bw = std::min(bw, rw), bh = std::min(bh, rh);
-      if (static_cast<__int128>(bw) * rh <= static_cast<__int128>(bh) * rw) {
-        ow = bw;
-        oh = std::clamp<std::int64_t>(rounded_ratio(rh, bw, rw), 1, bh);
-      } else {
-        oh = bh;
-        ow = std::clamp<std::int64_t>(rounded_ratio(rw, bh, rh), 1, bw);
+      // The largest scale that fits w x h, the server's limits and (without '^') the region:
+      // "as large as possible but not larger than the extracted region, w or h, or
+      // server-imposed limits". Sides are rounded, then held to every bound.
+      double s = std::min(static_cast<double>(size.w) / rw, static_cast<double>(size.h) / rh);
+      if (!may_upscale) s = std::min(s, 1.0);
+      s = std::min(s, limit_scale(rw, rh, limits));
+      ow = std::max<std::int64_t>(1, std::llround(rw * s));
+      oh = std::max<std::int64_t>(1, std::llround(rh * s));
+      for (const auto& [side, bound] :
+           {std::pair{&ow, size.w}, std::pair{&oh, size.h}, std::pair{&ow, may_upscale ? 0 : rw},
+            std::pair{&oh, may_upscale ? 0 : rh}, std::pair{&ow, limits.max_width},
+            std::pair{&oh, limits.max_height}})
+        if (bound && *side > bound) *side = bound;
+      if (limits.max_area && static_cast<__int128>(ow) * oh > limits.max_area) {
+        ow = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(rw * s)));
+        oh = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(rh * s)));
       }
       break;
     }

@@ -231,11 +231,9 @@ TEST_CASE("iiif conformance: page selection with the delimiter", "[iiif][conform
   CHECK(http_get(off->port(), "/iiif/3/stack.tif;2/info.json").status == 200);
 }
 
-TEST_CASE("iiif conformance: Accept q-values weigh the profiles", "[iiif][conformance][!mayfail]") {
+TEST_CASE("iiif conformance: Accept q-values weigh the profiles", "[iiif][conformance]") {
   // 3.0 section 5.1: the server "SHOULD respond following the rules of content negotiation"
-  // (RFC 7231 section 5.3.2: the highest q-value wins; q=0 means "not acceptable"). KNOWN
-  // DEVIATION: the unversioned route takes the first listed profile with q > 0, whatever the
-  // q-values of the later ones.
+  // (RFC 7231 section 5.3.2: the highest q-value wins; q=0 means "not acceptable").
   auto server = start_server();
   const auto port = server->port();
   CHECK(info(port, "/iiif/grid.tif/info.json", {{"Accept", accept2 + ";q=0"}})["@context"] == ctx3);

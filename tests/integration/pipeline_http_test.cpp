@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "imaging/pyramid_writer.hpp"
 #include "imaging/encoder.hpp"
+#include "imaging/pyramid_writer.hpp"
 #include "tests/integration/fixture.hpp"
 #include "tests/support/reference_decoders.hpp"
 

@@ -90,6 +90,20 @@ TEST_CASE("iiif 3.0: ^ sizes are 501 when upscaling is switched off, only if the
   CHECK(resolve(p->image, 1000, 700, off).ok());
 }
 
+TEST_CASE("iiif 3.0: !w,h fits the server's limits, and sides under a pixel are 400", "[iiif]") {
+  auto size_v3 = [](std::string_view path, Limits limits) {
+    const Resolved r = resolve_path(path, Version::v3, 1200, 800, ResolveOptions{limits});
+    return P{r.view.width, r.view.height};
+  };
+  // "as large as possible but not larger than the extracted region, w or h, or server-imposed
+  // limits": 1200x800 within maxWidth 1000 is 1000x667; within maxArea 600000 it is 949x632
+  // (948.7 x 632.5 rounded, 599768 pixels).
+  CHECK(size_v3("a/full/!2000,2000/0/default.jpg", Limits{1000, 1000, 0}) == P{1000, 667});
+  CHECK(size_v3("a/full/^!3000,3000/0/default.jpg", Limits{0, 0, 600'000}) == P{949, 632});
+  CHECK(error_of("a/0,0,1000,10/10,/0/default.jpg", Version::v3, 1200, 800) == Errc::bad_request);
+  CHECK(error_of("a/0,0,10,1000/,10/0/default.jpg", Version::v3, 1200, 1000) == Errc::bad_request);
+}
+
 TEST_CASE("iiif canonical 3.0: the table of section 4.8", "[iiif][canonical]") {
   const Version v3 = Version::v3;
   // region: full when the full image is requested, including a square region of a square image

@@ -63,6 +63,21 @@ TEST_CASE("iiif info 3.0: required properties, limits, sizes and tiles", "[iiif]
   CHECK_FALSE(doc.contains("preferredFormats"));
 }
 
+TEST_CASE("iiif info: advertised tiles fit the limits, and a height limit comes with a width",
+          "[iiif][info]") {
+  InfoOptions o;
+  o.limits = effective_limits({100, 0, 0});
+  json doc = info_json(pyramid(), "id", Version::v3, o);
+  CHECK(doc["tiles"][0]["width"] == 64);  // 256 halved until it fits 100
+  o.limits = effective_limits({0, 0, 5000});
+  doc = info_json(pyramid(), "id", Version::v3, o);
+  CHECK(doc["tiles"][0]["width"] == 64);  // 64 x 64 = 4096 <= 5000 < 128 x 128
+  o.limits = effective_limits({0, 700, 0});
+  doc = info_json(pyramid(), "id", Version::v3, o);
+  CHECK(doc["maxHeight"] == 700);
+  CHECK(doc["maxWidth"].get<std::int64_t>() > 0);
+}
+
 TEST_CASE("iiif info 3.0: extras come from the registry the parser uses", "[iiif][info]") {
   const json doc = info_json(pyramid(), "id", Version::v3, {});
   // Level 2 already covers jpg/png, default/color/gray and the level's features.
@@ -110,6 +125,9 @@ TEST_CASE("iiif info 3.0: rights, preferred formats and extra members", "[iiif][
   CHECK(info_json(info, "id", Version::v3, o)["rights"] == o.rights);
   CHECK(is_rights_uri("http://creativecommons.org/publicdomain/zero/1.0/"));
   CHECK_FALSE(is_rights_uri("https://example.org/licence"));
+  // A configured URI outside those vocabularies is not a 3.0 rights value either.
+  o.rights = "https://example.org/licence";
+  CHECK_FALSE(info_json(info, "id", Version::v3, o).contains("rights"));
   CHECK_FALSE(is_rights_uri("creativecommons.org/licenses/by/4.0/"));
 }
 
@@ -197,6 +215,13 @@ TEST_CASE("iiif negotiation: the version an Accept profile names", "[iiif][negot
   // profile may list several URIs; quoted commas do not split ranges
   CHECK(version_from_accept("application/ld+json;profile=\"https://ex.org/a,b "
                             "http://iiif.io/api/image/2/context.json\"") == Version::v2);
+  // The highest q wins, whatever the order.
+  CHECK(version_from_accept("application/ld+json;profile=\"http://iiif.io/api/image/2/"
+                            "context.json\";q=0.5, application/ld+json;profile=\"http://iiif.io/"
+                            "api/image/3/context.json\"") == Version::v3);
+  CHECK(version_from_accept("application/ld+json;profile=\"http://iiif.io/api/image/3/"
+                            "context.json\";q=0.2, application/ld+json;profile=\"http://iiif.io/"
+                            "api/image/2/context.json\";q=0.3") == Version::v2);
   CHECK_FALSE(version_from_accept("application/ld+json").has_value());
   CHECK_FALSE(version_from_accept("application/ld+json;profile=\"http://iiif.io/api/image/2/"
                                   "context.json\";q=0")
