@@ -69,6 +69,19 @@ Handler::Handler(Engine& engine, Options options)
     profile_uri_[v == Version::v3] = compliance(v, options_.profile).profile_uri;
 }
 
+Result<ResolvedFile> Handler::locate(const std::string& identifier, std::size_t& page) const {
+  // A file of that exact name wins; otherwise "name<delimiter><page>" selects a page.
+  auto file = engine_.resolve(identifier);
+  const std::string& delim = options_.page_delimiter;
+  if (file || file.error().code != Errc::not_found || delim.empty()) return file;
+  const auto at = identifier.rfind(delim);
+  if (at == std::string::npos || !all_digits(identifier.substr(at + delim.size()))) return file;
+  auto paged = engine_.resolve(std::string_view(identifier).substr(0, at));
+  if (!paged) return file;
+  page = std::stoul(identifier.substr(at + delim.size()));
+  return paged;
+}
+
 Reply Handler::handle(const Request& request, std::string_view rest) const {
   Target t;
   t.request = &request;
@@ -82,19 +95,7 @@ Reply Handler::handle(const Request& request, std::string_view rest) const {
   if (!parsed) return error_response(parsed.error());
   t.parsed = std::move(parsed.value());
 
-  // A file of that exact name wins; otherwise "name<delimiter><page>" selects a page.
-  auto file = engine_.resolve(t.parsed.identifier);
-  const std::string& delim = options_.page_delimiter;
-  if (!file && file.error().code == Errc::not_found && !delim.empty()) {
-    const auto at = t.parsed.identifier.rfind(delim);
-    if (at != std::string::npos && all_digits(t.parsed.identifier.substr(at + delim.size()))) {
-      auto paged = engine_.resolve(std::string_view(t.parsed.identifier).substr(0, at));
-      if (paged) {
-        file = std::move(paged);
-        t.page = std::stoul(t.parsed.identifier.substr(at + delim.size()));
-      }
-    }
-  }
+  auto file = locate(t.parsed.identifier, t.page);
   if (!file) return error_response(file.error());
   t.file = std::move(file.value());
 

@@ -41,6 +41,8 @@ class Handler {
 
  private:
   struct Target;  // one request, parsed and located
+  // The file an identifier names, and the page of a stack it selects (0 when none).
+  Result<ResolvedFile> locate(const std::string& identifier, std::size_t& page) const;
   Reply respond(const Target& target, const std::shared_ptr<const ImageSource>& source) const;
   Response info(const Target& target, const ImageSource& source) const;
   Reply image(const Target& target, const std::shared_ptr<const ImageSource>& source) const;
