@@ -40,9 +40,6 @@ constexpr std::array features{
 };
 
 constexpr std::array<std::string_view, 4> qualities{"default", "color", "gray", "bitonal"};
-constexpr std::array<std::string_view, 4> known_qualities{"default", "color", "gray", "bitonal"};
-constexpr std::array<std::string_view, 7> known_formats{"jpg", "tif", "png", "gif",
-                                                        "jp2", "pdf", "webp"};
 
 // What each compliance level requires beyond the one below (the versions' compliance documents).
 struct Level {
@@ -104,14 +101,8 @@ bool supports(Feature feature, Version version, const ProfileOptions& options) {
 bool serves_quality(std::string_view q) {
   return contains(qualities, q);
 }
-bool is_known_quality(std::string_view q) {
-  return contains(known_qualities, q);
-}
 std::span<const std::string_view> served_qualities() {
   return qualities;
-}
-bool is_known_format(std::string_view f) {
-  return contains(known_formats, f) || serves_format(f);
 }
 
 std::string_view context_uri(Version version) {

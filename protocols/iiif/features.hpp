@@ -42,13 +42,10 @@ struct ProfileOptions {
 
 bool supports(Feature feature, Version version, const ProfileOptions& options = {});
 
-// Qualities the pipeline can produce.
+// Qualities the pipeline can produce (formats come from the encoder registry). The Image API
+// wants 400 for any other quality or format, so no list of the API's own names is kept.
 bool serves_quality(std::string_view quality);
-bool is_known_quality(std::string_view quality);  // any quality the Image API defines
 std::span<const std::string_view> served_qualities();
-
-// Formats the Image API names; whether each is served comes from the encoder registry.
-bool is_known_format(std::string_view format);
 
 struct Compliance {
   std::string level;        // "level0", "level1" or "level2"
