@@ -46,11 +46,9 @@ bool all_digits(std::string_view s) {
          std::ranges::all_of(s, [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// On the unversioned route the version, and so the Link headers, depend on Accept.
 void add_vary(Response& r, bool negotiated) {
-  // info.json's Content-Type always depends on Accept; on the unversioned route so does the
-  // version, which changes image responses' Link headers.
-  if (negotiated || r.header("Content-Type").find("json") != std::string_view::npos)
-    r.set("Vary", "Accept");
+  if (negotiated) r.set("Vary", "Accept");
 }
 
 }  // namespace
@@ -121,7 +119,7 @@ Reply Handler::respond(const Target& t, const std::shared_ptr<const ImageSource>
       Response r;
       r.status = 303;
       r.set("Location", t.id + "/info.json");
-      if (t.negotiated) r.set("Vary", "Accept");
+      add_vary(r, t.negotiated);
       return r;
     }
     case ParsedRequest::Kind::info:

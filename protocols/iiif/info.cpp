@@ -10,17 +10,12 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-bool within(const LevelInfo& lv, const Limits& limits) {
-  return !(limits.max_width && lv.width > limits.max_width) &&
-         !(limits.max_height && lv.height > limits.max_height) &&
-         !(limits.max_area && lv.width * lv.height > limits.max_area);
-}
-
 // Every level within the limits, smallest first.
 json sizes(const ImageInfo& info, const Limits& limits) {
   json out = json::array();
   for (auto it = info.levels.rbegin(); it != info.levels.rend(); ++it)
-    if (within(*it, limits)) out.push_back({{"width", it->width}, {"height", it->height}});
+    if (limits.fits(it->width, it->height))
+      out.push_back({{"width", it->width}, {"height", it->height}});
   return out;
 }
 
@@ -29,10 +24,7 @@ json sizes(const ImageInfo& info, const Limits& limits) {
 json tiles(const ImageInfo& info, const Limits& limits) {
   const LevelInfo& full = info.levels.front();
   std::int64_t w = full.tile_width, h = full.tile_height;
-  while ((w > 1 || h > 1) && ((limits.max_width && w > limits.max_width) ||
-                              (limits.max_height && h > limits.max_height) ||
-                              (limits.max_area && w * h > limits.max_area)))
-    w = (w + 1) / 2, h = (h + 1) / 2;
+  while ((w > 1 || h > 1) && !limits.fits(w, h)) w = (w + 1) / 2, h = (h + 1) / 2;
   json tile = {{"width", w}};
   if (h != w) tile["height"] = h;
   tile["scaleFactors"] = scale_factors(info);

@@ -369,7 +369,7 @@ Result<View> resolve(const ImageRequest& req, std::int64_t W, std::int64_t H,
             std::pair{&oh, may_upscale ? 0 : rh}, std::pair{&ow, limits.max_width},
             std::pair{&oh, limits.max_height}})
         if (bound && *side > bound) *side = bound;
-      if (limits.max_area && static_cast<__int128>(ow) * oh > limits.max_area) {
+      if (!limits.fits(ow, oh)) {  // rounding up overshot the area
         ow = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(rw * s)));
         oh = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(rh * s)));
       }
@@ -382,9 +382,7 @@ Result<View> resolve(const ImageRequest& req, std::int64_t W, std::int64_t H,
     if (req.version == Version::v3) return unimplemented("size: upscaling is not supported");
     return bad("size: larger than the region, and upscaling is disabled");
   }
-  if ((limits.max_width && ow > limits.max_width) ||
-      (limits.max_height && oh > limits.max_height) ||
-      (limits.max_area && static_cast<__int128>(ow) * oh > limits.max_area))
+  if (!limits.fits(ow, oh))
     return bad("size: " + std::to_string(ow) + "x" + std::to_string(oh) +
                " exceeds the server's limits (see maxWidth, maxHeight, maxArea in info.json)");
 

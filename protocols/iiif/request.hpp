@@ -50,6 +50,12 @@ struct Limits {
   std::int64_t max_width = 0;
   std::int64_t max_height = 0;
   std::int64_t max_area = 0;
+
+  // Whether a w x h output is within every limit.
+  bool fits(std::int64_t w, std::int64_t h) const noexcept {
+    return !(max_width && w > max_width) && !(max_height && h > max_height) &&
+           !(max_area && static_cast<__int128>(w) * h > max_area);
+  }
 };
 
 // The limits actually enforced: the configured ones plus the server's absolute cap on output
@@ -57,7 +63,7 @@ struct Limits {
 Limits effective_limits(const Limits& configured);
 
 struct ResolveOptions {
-  Limits limits;  // as from effective_limits()
+  Limits limits;  // as configured; resolve() adds the absolute cap (effective_limits)
   bool allow_upscaling = true;
 };
 

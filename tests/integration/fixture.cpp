@@ -205,4 +205,16 @@ std::string link_target(const std::string& link, const std::string& rel) {
   return "";
 }
 
+std::string origin(std::uint16_t port) {
+  return "http://127.0.0.1:" + std::to_string(port);
+}
+
+nlohmann::ordered_json get_info(std::uint16_t port, const std::string& target,
+                                const std::map<std::string, std::string>& headers) {
+  const auto r = http_get(port, target, headers);
+  INFO(target << " -> " << r.status << " " << r.body.substr(0, 200));
+  REQUIRE(r.status == 200);
+  return nlohmann::ordered_json::parse(r.body);
+}
+
 }  // namespace tessera::testing

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "imaging/raster.hpp"
 #include "tests/support/test_support.hpp"
 #include "tests/support/tiff_writer.hpp"
@@ -92,5 +94,12 @@ Raster get_image(std::uint16_t port, const std::string& target,
 
 // The URI of the Link header entry with rel="<rel>", or "" (RFC 8288, as the IIIF examples).
 std::string link_target(const std::string& link_header, const std::string& rel);
+
+// "http://127.0.0.1:<port>", the origin of a test server's absolute URLs.
+std::string origin(std::uint16_t port);
+
+// GETs a info.json (which must answer 200) and parses it, keeping the key order.
+nlohmann::ordered_json get_info(std::uint16_t port, const std::string& target,
+                                const std::map<std::string, std::string>& headers = {});
 
 }  // namespace tessera::testing

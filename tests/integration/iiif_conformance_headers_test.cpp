@@ -16,10 +16,6 @@ struct Canonical {
   const char* canonical;  // what the version's canonical table gives
 };
 
-std::string origin(std::uint16_t port) {
-  return "http://127.0.0.1:" + std::to_string(port);
-}
-
 // Requests `prefix + c.request` and checks the canonical Link, then that the canonical URL
 // serves the same bytes (and names itself as canonical).
 void check_canonical(std::uint16_t port, const std::string& prefix, const Canonical& c,

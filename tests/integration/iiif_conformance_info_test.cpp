@@ -18,18 +18,6 @@ namespace {
 const std::string ld3 = "application/ld+json;profile=\"http://iiif.io/api/image/3/context.json\"";
 const std::string ld2 = "application/ld+json;profile=\"http://iiif.io/api/image/2/context.json\"";
 
-std::string origin(std::uint16_t port) {
-  return "http://127.0.0.1:" + std::to_string(port);
-}
-
-ojson get_info(std::uint16_t port, const std::string& target,
-               const std::map<std::string, std::string>& headers = {}) {
-  const auto r = http_get(port, target, headers);
-  INFO(target << " -> " << r.status << " " << r.body.substr(0, 200));
-  REQUIRE(r.status == 200);
-  return ojson::parse(r.body);
-}
-
 // The info.json of a request with a Host header of our choosing (http_get sends its own).
 ojson info_with_host(std::uint16_t port, const std::string& target, const std::string& host,
                      const std::string& extra_headers = "") {

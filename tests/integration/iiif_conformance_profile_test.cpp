@@ -16,13 +16,6 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-ojson get_info(std::uint16_t port, const std::string& target) {
-  const auto r = http_get(port, target);
-  INFO(target << " -> " << r.status << " " << r.body.substr(0, 200));
-  REQUIRE(r.status == 200);
-  return ojson::parse(r.body);
-}
-
 // The compliance documents' level 2 (3.0 compliance sections 2-4, 2.1 compliance section 2).
 const std::vector<std::string> level2_features_v3{
     "regionByPx",    "regionSquare",    "regionByPct", "sizeByW",

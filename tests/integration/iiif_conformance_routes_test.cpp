@@ -18,18 +18,6 @@ const std::string ctx3 = "http://iiif.io/api/image/3/context.json";
 const std::string accept2 = "application/ld+json;profile=\"" + ctx2 + "\"";
 const std::string accept3 = "application/ld+json;profile=\"" + ctx3 + "\"";
 
-nlohmann::json info(std::uint16_t port, const std::string& target,
-                    const std::map<std::string, std::string>& headers = {}) {
-  const auto r = http_get(port, target, headers);
-  INFO(target << " -> " << r.status << " " << r.body.substr(0, 200));
-  REQUIRE(r.status == 200);
-  return nlohmann::json::parse(r.body);
-}
-
-std::string origin(std::uint16_t port) {
-  return "http://127.0.0.1:" + std::to_string(port);
-}
-
 // ';' need not be encoded but may be ("Percent-encoding other characters introduces no
 // ambiguity but is unnecessary").
 std::string semicolon(const std::string& uri) {
@@ -51,7 +39,7 @@ bool varies_on_accept(const HttpResponse& r) {
 
 // The unversioned route follows the default version, whichever way it was configured.
 void check_default_version(std::uint16_t port, int version) {
-  const auto doc = info(port, "/iiif/grid.tif/info.json");
+  const auto doc = get_info(port, "/iiif/grid.tif/info.json");
   CHECK(doc["@context"] == (version == 3 ? ctx3 : ctx2));
   if (version == 3) {
     CHECK(doc["id"] == origin(port) + "/iiif/grid.tif");
@@ -59,8 +47,8 @@ void check_default_version(std::uint16_t port, int version) {
     CHECK(doc["@id"] == origin(port) + "/iiif/grid.tif");
   }
   // The versioned routes are unaffected.
-  CHECK(info(port, "/iiif/3/grid.tif/info.json")["@context"] == ctx3);
-  CHECK(info(port, "/iiif/2/grid.tif/info.json")["@context"] == ctx2);
+  CHECK(get_info(port, "/iiif/3/grid.tif/info.json")["@context"] == ctx3);
+  CHECK(get_info(port, "/iiif/2/grid.tif/info.json")["@context"] == ctx2);
   // Image requests use that version's syntax: `full` is a 2.1 size only, `^` a 3.0 prefix only.
   const auto full = http_get(port, "/iiif/grid.tif/full/full/0/default.jpg");
   const auto up = http_get(port, "/iiif/grid.tif/0,0,100,100/^200,/0/default.jpg");
@@ -119,13 +107,14 @@ TEST_CASE("iiif conformance: the Accept profile selects the version of the unver
 
     // Naming the default's own profile, or none, keeps the default.
     const std::string own = default_version == 2 ? accept2 : accept3;
-    CHECK(info(port, "/iiif/grid.tif/info.json", {{"Accept", own}})["@context"] ==
+    CHECK(get_info(port, "/iiif/grid.tif/info.json", {{"Accept", own}})["@context"] ==
           (default_version == 2 ? ctx2 : ctx3));
-    CHECK(info(port, "/iiif/grid.tif/info.json", {{"Accept", "application/json"}})["@context"] ==
-          (default_version == 2 ? ctx2 : ctx3));
+    CHECK(
+        get_info(port, "/iiif/grid.tif/info.json", {{"Accept", "application/json"}})["@context"] ==
+        (default_version == 2 ? ctx2 : ctx3));
     // A versioned route ignores the profile.
-    CHECK(info(port, "/iiif/3/grid.tif/info.json", {{"Accept", accept2}})["@context"] == ctx3);
-    CHECK(info(port, "/iiif/2/grid.tif/info.json", {{"Accept", accept3}})["@context"] == ctx2);
+    CHECK(get_info(port, "/iiif/3/grid.tif/info.json", {{"Accept", accept2}})["@context"] == ctx3);
+    CHECK(get_info(port, "/iiif/2/grid.tif/info.json", {{"Accept", accept3}})["@context"] == ctx2);
   }
 }
 
@@ -145,7 +134,7 @@ TEST_CASE("iiif conformance: base URIs redirect to info.json in the same version
       CHECK(r.header("access-control-allow-origin") == "*");
       if (prefix == "/iiif/") CHECK(varies_on_accept(r));
       // Following it gives the document of that version, whose id is the base URI.
-      const auto doc = info(port, r.header("location").substr(origin(port).size()));
+      const auto doc = get_info(port, r.header("location").substr(origin(port).size()));
       const std::string base = doc[prefix == "/iiif/2/" ? "@id" : "id"];
       CHECK(base + "/info.json" == r.header("location"));
       CHECK(semicolon(base) == origin(port) + target);
@@ -162,11 +151,11 @@ TEST_CASE("iiif conformance: percent-encoded identifiers", "[iiif][conformance]"
   // outside US-ASCII too; the id in info.json is the encoded base URI.
   auto server = start_server();
   const auto port = server->port();
-  const auto nested = info(port, "/iiif/3/sub%2Fnested.tif/info.json");
+  const auto nested = get_info(port, "/iiif/3/sub%2Fnested.tif/info.json");
   CHECK(nested["id"] == origin(port) + "/iiif/3/sub%2Fnested.tif");
   CHECK(nested["width"] == 777);
   CHECK(nested["height"] == 555);
-  const auto cafe = info(port, "/iiif/2/caf%C3%A9.tif/info.json");
+  const auto cafe = get_info(port, "/iiif/2/caf%C3%A9.tif/info.json");
   CHECK(cafe["@id"] == origin(port) + "/iiif/2/caf%C3%A9.tif");
 
   // The pixels are the nested file's (a lossless full-size copy).
@@ -207,7 +196,7 @@ TEST_CASE("iiif conformance: page selection with the delimiter", "[iiif][conform
   check_page("/iiif/2/stack.tif;1/full/full/0/default.png", 1);
   check_page("/iiif/3/stack.tif;0/full/max/0/default.png", 0);
   check_page("/iiif/3/stack.tif/full/max/0/default.png", 0);
-  const auto doc = info(port, "/iiif/3/stack.tif;1/info.json");
+  const auto doc = get_info(port, "/iiif/3/stack.tif;1/info.json");
   CHECK(doc["width"] == spec.width);
   CHECK(doc["height"] == spec.height);
 
@@ -236,9 +225,10 @@ TEST_CASE("iiif conformance: Accept q-values weigh the profiles", "[iiif][confor
   // (RFC 7231 section 5.3.2: the highest q-value wins; q=0 means "not acceptable").
   auto server = start_server();
   const auto port = server->port();
-  CHECK(info(port, "/iiif/grid.tif/info.json", {{"Accept", accept2 + ";q=0"}})["@context"] == ctx3);
-  CHECK(info(port, "/iiif/grid.tif/info.json",
-             {{"Accept", accept2 + ";q=0.5, " + accept3}})["@context"] == ctx3);
-  CHECK(info(port, "/iiif/grid.tif/info.json",
-             {{"Accept", accept3 + ";q=0.2, " + accept2 + ";q=0.9"}})["@context"] == ctx2);
+  CHECK(get_info(port, "/iiif/grid.tif/info.json", {{"Accept", accept2 + ";q=0"}})["@context"] ==
+        ctx3);
+  CHECK(get_info(port, "/iiif/grid.tif/info.json",
+                 {{"Accept", accept2 + ";q=0.5, " + accept3}})["@context"] == ctx3);
+  CHECK(get_info(port, "/iiif/grid.tif/info.json",
+                 {{"Accept", accept3 + ";q=0.2, " + accept2 + ";q=0.9"}})["@context"] == ctx2);
 }
