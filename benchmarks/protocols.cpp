@@ -22,6 +22,7 @@ struct Setup {
   std::filesystem::path dir = std::filesystem::temp_directory_path() /
                               ("tessera-bench-proto-" + std::to_string(::getpid()));
   std::unique_ptr<Engine> engine;
+  std::unique_ptr<ImageService> service;
   std::unique_ptr<iiif::Handler> handler;
 
   Setup() {
@@ -30,7 +31,8 @@ struct Setup {
     EngineOptions o;
     o.root = dir;
     engine = std::make_unique<Engine>(o);
-    handler = std::make_unique<iiif::Handler>(*engine, iiif::Options{});
+    service = std::make_unique<ImageService>(*engine, ServiceOptions{});
+    handler = std::make_unique<iiif::Handler>(*service, iiif::Options{});
   }
   ~Setup() { std::filesystem::remove_all(dir); }
 };

@@ -42,6 +42,7 @@ class Engine {
   Result<ResolvedFile> resolve(std::string_view identifier) const {
     return root_.resolve(identifier);
   }
+  const ImageRoot& root() const noexcept { return root_; }
 
   // Cheap: an already open image if this exact file version is cached, else nullptr.
   std::shared_ptr<const ImageSource> cached_source(const ResolvedFile& file, std::size_t image = 0);

@@ -295,6 +295,20 @@ const std::vector<Setting>& settings() {
          c.iiif_delimiter = v;
        },
        [](const C& c) { return c.iiif_delimiter; }},
+      {"filename-pattern", "FILENAME_PATTERN",
+       "what joins an image sequence's stem and its angles (stem_pyr_000_090.tif)",
+       [](C& c, const std::string& v) {
+         if (v.empty() || v.find_first_of("/%") != std::string::npos || v.size() > 32)
+           throw ConfigError("must be a short, non-empty string without '/' or '%'");
+         c.filename_pattern = v;
+       },
+       [](const C& c) { return c.filename_pattern; }},
+      {"deepzoom-overlap", "TESSERA_DEEPZOOM_OVERLAP",
+       "pixels each DeepZoom tile shares with its neighbours (0-64)",
+       [](C& c, const std::string& v) {
+         c.deepzoom_overlap = static_cast<int>(to_integer(v, 0, 64));
+       },
+       [](const C& c) { return std::to_string(c.deepzoom_overlap); }},
       {"max-width", "TESSERA_MAX_WIDTH",
        "largest output width (IIIF maxWidth); default MAX_CVT, -1: unlimited",
        [](C& c, const std::string& v) { c.max_width = to_limit(v, 1'000'000); },

@@ -47,9 +47,11 @@ struct Config {
   std::int64_t max_cvt = 5000;  // largest output side in pixels; 0: unlimited
   std::string cors = "*";       // Access-Control-Allow-Origin; empty: no CORS headers
   std::string cache_control = "max-age=86400";
-  std::string base_url;              // public URL prefix used in info.json ids
-  int iiif_version = 3;              // of the unversioned /iiif/ route
-  std::string iiif_delimiter = ";";  // page selection in IIIF identifiers; empty: off
+  std::string base_url;                    // public URL prefix used in info.json ids
+  int iiif_version = 3;                    // of the unversioned /iiif/ route
+  std::string iiif_delimiter = ";";        // page selection in IIIF identifiers; empty: off
+  std::string filename_pattern = "_pyr_";  // image sequences: {stem}{pattern}{h}_{v}.tif
+  int deepzoom_overlap = 0;                // pixels DeepZoom tiles share with neighbours
   // Output size limits; -1: derived from max_cvt (area: its square), 0: unlimited.
   std::int64_t max_width = -1, max_height = -1, max_area = -1;
   bool allow_upscaling = true;

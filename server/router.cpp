@@ -1,5 +1,9 @@
 #include "server/router.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 namespace tessera {
@@ -7,13 +11,34 @@ namespace {
 
 constexpr std::string_view allowed_methods = "GET, HEAD, OPTIONS";
 constexpr std::string_view iiif_prefix = "/iiif/";
+constexpr std::string_view zoomify_prefix = "/zoomify/";
+constexpr std::string_view deepzoom_prefix = "/deepzoom/";
+
+// The paths iipsrv is reached by: its FastCGI script as deployments name it, and a short one.
+bool is_iip_path(std::string_view path) {
+  return path == "/fcgi-bin/iipsrv.fcgi" || path == "/iip";
+}
+
+// iipsrv's forms of the other protocols on its own path: "?Zoomify=...", "?DeepZoom=...",
+// "?IIIF=..." (the name in any case, the value the rest of the query).
+std::optional<std::pair<std::string_view, std::string_view>> protocol_query(
+    std::string_view query) {
+  for (std::string_view name : {"Zoomify", "DeepZoom", "IIIF"}) {
+    if (query.size() <= name.size() || query[name.size()] != '=') continue;
+    if (!std::ranges::equal(query.substr(0, name.size()), name, [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        }))
+      continue;
+    return std::pair{name, query.substr(name.size() + 1)};
+  }
+  return std::nullopt;
+}
 
 iiif::Options iiif_options(const Config& c) {
   iiif::Options o;
   o.base_url = c.base_url;
-  o.cache_control = c.cache_control;
   o.default_version = c.iiif_version == 2 ? iiif::Version::v2 : iiif::Version::v3;
-  o.page_delimiter = c.iiif_delimiter;
   o.limits = {c.effective_max_width(), c.effective_max_height(), c.effective_max_area()};
   o.profile.allow_upscaling = c.allow_upscaling;
   o.preferred_formats = c.preferred_formats;
@@ -24,13 +49,38 @@ iiif::Options iiif_options(const Config& c) {
   return o;
 }
 
+iip::Options iip_options(const Config& c) {
+  iip::Options o;
+  o.filename_pattern = c.filename_pattern;
+  o.max_cvt = c.max_cvt;
+  o.allow_upscaling = c.allow_upscaling;
+  return o;
+}
+
+ServiceOptions service_options(const Config& c) {
+  ServiceOptions o;
+  o.page_delimiter = c.iiif_delimiter;
+  o.cache_control = c.cache_control;
+  return o;
+}
+
 }  // namespace
 
 Router::Router(Engine& engine, const Config& config, Metrics& metrics)
-    : engine_(engine), config_(config), metrics_(metrics), iiif_(engine, iiif_options(config)) {}
+    : engine_(engine),
+      config_(config),
+      metrics_(metrics),
+      service_(engine, service_options(config)),
+      iiif_(service_, iiif_options(config)),
+      iip_(service_, iip_options(config)),
+      zoomify_(service_),
+      deepzoom_(service_, deepzoom::Options{config.deepzoom_overlap}) {}
 
 std::string_view Router::protocol_of(std::string_view path) {
   if (path.starts_with(iiif_prefix)) return "iiif";
+  if (is_iip_path(path)) return "iip";
+  if (path.starts_with(zoomify_prefix)) return "zoomify";
+  if (path.starts_with(deepzoom_prefix)) return "deepzoom";
   if (path == "/health") return "health";
   if (path == "/metrics") return "metrics";
   return "other";
@@ -48,6 +98,20 @@ Reply Router::route(const Request& request) const {
   if (path.empty() || path.front() != '/')
     return error_response(make_error(Errc::bad_request, "bad request target"));
   if (path.starts_with(iiif_prefix)) return iiif_.handle(request, path.substr(iiif_prefix.size()));
+  if (path.starts_with(zoomify_prefix))
+    return zoomify_.handle(request, path.substr(zoomify_prefix.size()));
+  if (path.starts_with(deepzoom_prefix))
+    return deepzoom_.handle(request, path.substr(deepzoom_prefix.size()));
+  if (is_iip_path(path)) {
+    const std::string_view query = request.query();
+    if (auto other = protocol_query(query)) {
+      const auto [name, value] = *other;
+      if (name == "Zoomify") return zoomify_.handle(request, value);
+      if (name == "DeepZoom") return deepzoom_.handle(request, value);
+      return iiif_.handle(request, value);
+    }
+    return iip_.handle(request, query);
+  }
   if (path == "/health") return health();
   if (path == "/metrics") {
     Response r =

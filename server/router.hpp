@@ -7,8 +7,11 @@
 #include <string_view>
 
 #include "imaging/engine.hpp"
+#include "protocols/deepzoom/handler.hpp"
 #include "protocols/http_types.hpp"
 #include "protocols/iiif/handler.hpp"
+#include "protocols/iip/handler.hpp"
+#include "protocols/zoomify/handler.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
 
@@ -23,7 +26,8 @@ class Router {
   // Headers for every response, whatever produced it (handlers, parse errors, 503s).
   void finalize(Response& response) const;
 
-  // The metrics label of a request path: "iiif", "health", "metrics" or "other".
+  // The metrics label of a request path: "iiif", "iip", "zoomify", "deepzoom", "health",
+  // "metrics" or "other".
   static std::string_view protocol_of(std::string_view path);
 
  private:
@@ -33,7 +37,11 @@ class Router {
   Engine& engine_;
   const Config& config_;
   Metrics& metrics_;
+  ImageService service_;  // shared by every image protocol
   iiif::Handler iiif_;
+  iip::Handler iip_;
+  zoomify::Handler zoomify_;
+  deepzoom::Handler deepzoom_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

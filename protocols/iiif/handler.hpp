@@ -13,6 +13,7 @@
 #include "protocols/http_types.hpp"
 #include "protocols/iiif/info.hpp"
 #include "protocols/iiif/request.hpp"
+#include "protocols/image_service.hpp"
 
 namespace tessera::iiif {
 
@@ -20,40 +21,33 @@ struct Options {
   std::string base_url;  // public URL prefix, e.g. "https://img.example.org"; empty: from headers
   std::string route = "/iiif";
   Version default_version = Version::v3;  // iipsrv's IIIF_VERSION
-  // Selects an image of a multi-page file: "img.tif;3" is image 3 (from 0) of img.tif when no
-  // file is named "img.tif;3". Empty: off. (iipsrv's IIIF_DELIMITER)
-  std::string page_delimiter;
   Limits limits;  // as configured; the enforced ones add the server's absolute cap
   ProfileOptions profile;
   std::vector<std::string> preferred_formats;
   std::string rights;
   std::string attribution;
   nlohmann::ordered_json extra_info = nlohmann::ordered_json::object();
-  std::string cache_control = "max-age=86400";
 };
 
 class Handler {
  public:
-  Handler(Engine& engine, Options options);
+  Handler(const ImageService& service, Options options);
 
   // `rest` is the request path after "<route>/".
   Reply handle(const Request& request, std::string_view rest) const;
 
  private:
   struct Target;  // one request, parsed and located
-  // The file an identifier names, and the page of a stack it selects (0 when none).
-  Result<ResolvedFile> locate(const std::string& identifier, std::size_t& page) const;
   Reply respond(const Target& target, const std::shared_ptr<const ImageSource>& source) const;
   Response info(const Target& target, const ImageSource& source) const;
   Reply image(const Target& target, const std::shared_ptr<const ImageSource>& source) const;
   const std::string& profile_uri(Version v) const { return profile_uri_[v == Version::v3]; }
 
-  Engine& engine_;
+  const ImageService& service_;
   Options options_;
   InfoOptions info_options_;
   ResolveOptions resolve_options_;
   std::string profile_uri_[2];  // compliance level document of 2.1 and 3.0
-  std::string encode_key_;      // the server's encoder settings, part of every image cache key
 };
 
 }  // namespace tessera::iiif

@@ -1,0 +1,41 @@
+#pragma once
+// The IIP protocol of iipsrv (Internet Imaging Protocol with IIPImage's extensions), served on
+// /fcgi-bin/iipsrv.fcgi?... and /iip?...: FIF, OBJ, the tile commands, CVT exports, the
+// processing commands and the data queries (PFL, SPECTRA). Commands are case-insensitive and
+// run in order on one view. Responses (OBJ's "key:value" lines, the "Error/<n>:..." format,
+// MIME types) are iipsrv's, so existing clients parse them unchanged.
+//
+// The router sends the query strings of the other protocols' iipsrv forms (Zoomify=,
+// DeepZoom=, IIIF=) to those handlers; this one sees only IIP commands.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "protocols/http_types.hpp"
+#include "protocols/image_service.hpp"
+
+namespace tessera::iip {
+
+struct Options {
+  std::string filename_pattern = "_pyr_";  // image sequences: {stem}{pattern}{h}_{v}.tif
+  std::int64_t max_cvt = 5000;             // largest CVT output side; 0: unlimited
+  bool allow_upscaling = true;             // CVT sizes above the region
+};
+
+class Handler {
+ public:
+  Handler(const ImageService& service, Options options);
+  ~Handler();
+
+  // `query` is the request's query string (after '?'), still percent-encoded.
+  Reply handle(const Request& request, std::string_view query) const;
+
+ private:
+  struct State;
+  const ImageService& service_;
+  Options options_;
+  std::unique_ptr<State> state_;  // what the handler keeps between requests (sequences found)
+};
+
+}  // namespace tessera::iip

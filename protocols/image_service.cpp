@@ -1,0 +1,100 @@
+#include "protocols/image_service.hpp"
+
+#include <algorithm>
+
+#include "protocols/validators.hpp"
+
+namespace tessera {
+namespace {
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.size() <= 9 &&
+         std::ranges::all_of(s, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+std::string ImageTarget::key() const {
+  const FileStamp& s = file.stamp;
+  return std::to_string(s.device) + ":" + std::to_string(s.inode) + ":" + std::to_string(s.size) +
+         ":" + std::to_string(s.mtime_ns) + ":" + std::to_string(page);
+}
+
+ImageService::ImageService(Engine& engine, ServiceOptions options)
+    : engine_(engine), options_(std::move(options)) {}
+
+Result<ImageTarget> ImageService::locate(std::string_view identifier) const {
+  // A file of that exact name wins; otherwise "name<delimiter><page>" selects a page.
+  auto file = engine_.resolve(identifier);
+  if (file) return ImageTarget{std::move(file.value()), 0};
+  const std::string& delim = options_.page_delimiter;
+  if (file.error().code != Errc::not_found || delim.empty()) return file.error();
+  const auto at = identifier.rfind(delim);
+  if (at == std::string_view::npos) return file.error();
+  const std::string_view number = identifier.substr(at + delim.size());
+  if (!all_digits(number)) return file.error();
+  auto paged = engine_.resolve(identifier.substr(0, at));
+  if (!paged) return file.error();
+  return ImageTarget{std::move(paged.value()), std::stoul(std::string(number))};
+}
+
+Reply ImageService::with_source(const Request& request, const ImageTarget& target,
+                                SourceUse use) const {
+  if (auto source = engine_.cached_source(target.file, target.page)) return use(request, source);
+  // First use of this file: open it on a worker, then answer there too.
+  return Deferred{[this, target, use = std::move(use), copy = request] {
+    auto source = engine_.open_source(target.file, target.page);
+    if (!source) return error_response(source.error());
+    return resolve_now(use(copy, *source));
+  }};
+}
+
+Reply ImageService::render(const Request& request, const ImageTarget& target,
+                           std::shared_ptr<const ImageSource> source, const View& view,
+                           const OutputFormat& format, const EncodeOptions& encode,
+                           Decorate decorate) const {
+  // Everything that determines the output bytes.
+  std::string key = "img|" + target.key() + "|" + view.canonical() + "|" +
+                    std::string(format.extension) + "|" + encode.key();
+  const std::string etag = make_etag(key);
+  const std::int64_t mtime = target.file.stamp.mtime_seconds();
+
+  if (is_not_modified(request, etag, mtime)) {
+    Response r = not_modified(etag, mtime, options_.cache_control);
+    if (decorate) decorate(r);
+    return r;
+  }
+  auto finish = [this, &format, etag, mtime, decorate](SharedBytes bytes, CacheOutcome outcome) {
+    Response r;
+    r.set("Content-Type", std::string(format.mime_type));
+    r.body = std::move(bytes);
+    r.cache = outcome;
+    add_validators(r, etag, mtime, options_.cache_control);
+    if (decorate) decorate(r);
+    return r;
+  };
+  if (auto cached = engine_.responses().get(key)) return finish(*cached, CacheOutcome::hit);
+
+  return Deferred{
+      [this, source = std::move(source), view, &format, encode, key = std::move(key), finish] {
+        auto bytes = engine_.render_encoded(*source, view, format, encode);
+        if (!bytes) return error_response(bytes.error());
+        auto shared = std::make_shared<const std::string>(std::move(bytes.value()));
+        engine_.responses().put(key, shared, shared->size());
+        return finish(std::move(shared), CacheOutcome::miss);
+      }};
+}
+
+Response ImageService::document(const Request& request, const ImageTarget& target,
+                                std::string_view kind, std::string content_type,
+                                const std::function<std::string()>& body) const {
+  const std::string etag = make_etag(std::string(kind) + "|" + target.key() + "|" + content_type);
+  const std::int64_t mtime = target.file.stamp.mtime_seconds();
+  if (is_not_modified(request, etag, mtime))
+    return not_modified(etag, mtime, options_.cache_control);
+  Response r = make_response(200, std::move(content_type), body());
+  add_validators(r, etag, mtime, options_.cache_control);
+  return r;
+}
+
+}  // namespace tessera

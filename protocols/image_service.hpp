@@ -1,0 +1,70 @@
+#pragma once
+// What every image protocol (IIIF, IIP, Zoomify, DeepZoom) does the same way: find the file an
+// identifier names inside the image root, get its open source (inline when cached, on a worker
+// when the file must be opened), and answer a View as encoded bytes through the response cache
+// with validators and 304s. Protocol handlers parse, decide the View and add their own headers.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "imaging/engine.hpp"
+#include "protocols/http_types.hpp"
+
+namespace tessera {
+
+struct ServiceOptions {
+  // Selects an image of a multi-page file: "img.tif;3" is image 3 (from 0) of img.tif when no
+  // file is named "img.tif;3". Empty: off. (iipsrv's IIIF_DELIMITER)
+  std::string page_delimiter;
+  std::string cache_control = "max-age=86400";
+};
+
+// One image: a file version and the image (page) of it a request shows.
+struct ImageTarget {
+  ResolvedFile file;
+  std::size_t page = 0;
+
+  // Identifies this image's current bytes, for cache keys and ETags.
+  std::string key() const;
+};
+
+class ImageService {
+ public:
+  ImageService(Engine& engine, ServiceOptions options);
+
+  Engine& engine() const noexcept { return engine_; }
+  const ServiceOptions& options() const noexcept { return options_; }
+
+  // The file an identifier names (confined to the root) and the page it selects.
+  Result<ImageTarget> locate(std::string_view identifier) const;
+
+  using SourceUse = std::function<Reply(const Request&, const std::shared_ptr<const ImageSource>&)>;
+  // Calls `use` with the target's open image: at once when it is already open, else as
+  // Deferred work that opens it first (the request is copied for that work). Errors opening
+  // the file become error responses.
+  Reply with_source(const Request& request, const ImageTarget& target, SourceUse use) const;
+
+  // Adds protocol headers to a response (200 or 304) before it is sent.
+  using Decorate = std::function<void(Response&)>;
+  // `view` of `source` encoded as `format`: 304 when the client's copy is current, the cached
+  // bytes when present (inline), else Deferred rendering that fills the cache. Two requests
+  // with the same target, view, format and encoder settings share one cache entry whatever
+  // protocol they came through.
+  Reply render(const Request& request, const ImageTarget& target,
+               std::shared_ptr<const ImageSource> source, const View& view,
+               const OutputFormat& format, const EncodeOptions& encode,
+               Decorate decorate = {}) const;
+
+  // A small generated document (metadata, XML, JSON) about the target: `kind` names what it is
+  // (with everything else it depends on), so the ETag changes when the file or the kind does.
+  Response document(const Request& request, const ImageTarget& target, std::string_view kind,
+                    std::string content_type, const std::function<std::string()>& body) const;
+
+ private:
+  Engine& engine_;
+  ServiceOptions options_;
+};
+
+}  // namespace tessera
