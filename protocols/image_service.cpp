@@ -12,6 +12,18 @@ bool all_digits(std::string_view s) {
          std::ranges::all_of(s, [](char c) { return c >= '0' && c <= '9'; });
 }
 
+Response image_response(const OutputFormat& format, SharedBytes bytes, CacheOutcome outcome,
+                        const std::string& etag, std::int64_t mtime,
+                        const std::string& cache_control, const ImageService::Decorate& decorate) {
+  Response r;
+  r.set("Content-Type", std::string(format.mime_type));
+  r.body = std::move(bytes);
+  r.cache = outcome;
+  add_validators(r, etag, mtime, cache_control);
+  if (decorate) decorate(r);
+  return r;
+}
+
 }  // namespace
 
 std::string ImageTarget::key() const {
@@ -38,17 +50,6 @@ Result<ImageTarget> ImageService::locate(std::string_view identifier) const {
   return ImageTarget{std::move(paged.value()), std::stoul(std::string(number))};
 }
 
-Reply ImageService::with_source(const Request& request, const ImageTarget& target,
-                                SourceUse use) const {
-  if (auto source = engine_.cached_source(target.file, target.page)) return use(request, source);
-  // First use of this file: open it on a worker, then answer there too.
-  return Deferred{[this, target, use = std::move(use), copy = request] {
-    auto source = engine_.open_source(target.file, target.page);
-    if (!source) return error_response(source.error());
-    return resolve_now(use(copy, *source));
-  }};
-}
-
 Reply ImageService::render(const Request& request, const ImageTarget& target,
                            std::shared_ptr<const ImageSource> source, const View& view,
                            const OutputFormat& format, const EncodeOptions& encode,
@@ -64,25 +65,19 @@ Reply ImageService::render(const Request& request, const ImageTarget& target,
     if (decorate) decorate(r);
     return r;
   }
-  auto finish = [this, &format, etag, mtime, decorate](SharedBytes bytes, CacheOutcome outcome) {
-    Response r;
-    r.set("Content-Type", std::string(format.mime_type));
-    r.body = std::move(bytes);
-    r.cache = outcome;
-    add_validators(r, etag, mtime, options_.cache_control);
-    if (decorate) decorate(r);
-    return r;
-  };
-  if (auto cached = engine_.responses().get(key)) return finish(*cached, CacheOutcome::hit);
+  if (auto cached = engine_.responses().get(key))
+    return image_response(format, *cached, CacheOutcome::hit, etag, mtime, options_.cache_control,
+                          decorate);
 
-  return Deferred{
-      [this, source = std::move(source), view, &format, encode, key = std::move(key), finish] {
-        auto bytes = engine_.render_encoded(*source, view, format, encode);
-        if (!bytes) return error_response(bytes.error());
-        auto shared = std::make_shared<const std::string>(std::move(bytes.value()));
-        engine_.responses().put(key, shared, shared->size());
-        return finish(std::move(shared), CacheOutcome::miss);
-      }};
+  return Deferred{[this, source = std::move(source), view, &format, encode, key = std::move(key),
+                   etag, mtime, decorate = std::move(decorate)] {
+    auto bytes = engine_.render_encoded(*source, view, format, encode);
+    if (!bytes) return error_response(bytes.error());
+    auto shared = std::make_shared<const std::string>(std::move(bytes.value()));
+    engine_.responses().put(key, shared, shared->size());
+    return image_response(format, std::move(shared), CacheOutcome::miss, etag, mtime,
+                          options_.cache_control, decorate);
+  }};
 }
 
 Response ImageService::document(const Request& request, const ImageTarget& target,

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "imaging/engine.hpp"
 #include "protocols/http_types.hpp"
@@ -40,11 +41,18 @@ class ImageService {
   // The file an identifier names (confined to the root) and the page it selects.
   Result<ImageTarget> locate(std::string_view identifier) const;
 
-  using SourceUse = std::function<Reply(const Request&, const std::shared_ptr<const ImageSource>&)>;
-  // Calls `use` with the target's open image: at once when it is already open, else as
-  // Deferred work that opens it first (the request is copied for that work). Errors opening
-  // the file become error responses.
-  Reply with_source(const Request& request, const ImageTarget& target, SourceUse use) const;
+  // Calls use(request, source) with the target's open image: at once when it is already open,
+  // else as Deferred work that opens it first (the request is copied for that work). Errors
+  // opening the file become error responses. A template so the cached path costs no allocation.
+  template <class Use>
+  Reply with_source(const Request& request, const ImageTarget& target, Use&& use) const {
+    if (auto source = engine_.cached_source(target.file, target.page)) return use(request, source);
+    return Deferred{[this, target, use = std::forward<Use>(use), copy = request]() mutable {
+      auto source = engine_.open_source(target.file, target.page);
+      if (!source) return error_response(source.error());
+      return resolve_now(use(copy, *source));
+    }};
+  }
 
   // Adds protocol headers to a response (200 or 304) before it is sent.
   using Decorate = std::function<void(Response&)>;

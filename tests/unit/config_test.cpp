@@ -269,3 +269,31 @@ TEST_CASE("config: IIIF settings, with iipsrv's names") {
     CHECK(bad.message.find(flag) != std::string::npos);
   }
 }
+
+TEST_CASE("config: IIP sequences and DeepZoom settings") {
+  const auto defaults = load({});
+  REQUIRE(defaults.action == ConfigOutcome::Action::run);
+  CHECK(defaults.config.filename_pattern == "_pyr_");  // iipsrv's default
+  CHECK(defaults.config.deepzoom_overlap == 0);
+
+  const auto env = load({}, {{"FILENAME_PATTERN", "_view_"}, {"TESSERA_DEEPZOOM_OVERLAP", "1"}});
+  REQUIRE(env.action == ConfigOutcome::Action::run);
+  CHECK(env.config.filename_pattern == "_view_");
+  CHECK(env.config.deepzoom_overlap == 1);
+
+  const auto flags = load({"--filename-pattern", "-", "--deepzoom-overlap", "64"});
+  REQUIRE(flags.action == ConfigOutcome::Action::run);
+  CHECK(flags.config.filename_pattern == "-");
+  CHECK(flags.config.deepzoom_overlap == 64);
+
+  for (const auto& [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--filename-pattern", ""},
+                                                        {"--filename-pattern", "a/b"},
+                                                        {"--deepzoom-overlap", "-1"},
+                                                        {"--deepzoom-overlap", "65"},
+                                                        {"--deepzoom-overlap", "x"}}) {
+    const auto bad = load({flag, value});
+    CHECK(bad.action == ConfigOutcome::Action::exit_error);
+    CHECK(bad.message.find(flag.substr(2)) != std::string::npos);
+  }
+}
