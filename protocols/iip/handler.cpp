@@ -1,7 +1,10 @@
 #include "protocols/iip/handler.hpp"
 
+#include <algorithm>
 #include <cmath>
 
+#include "imaging/image_sequence.hpp"
+#include "protocols/iip/data_queries.hpp"
 #include "protocols/iip/objects.hpp"
 
 namespace tessera::iip {
@@ -57,7 +60,10 @@ std::string stem_of(std::string_view identifier) {
 
 }  // namespace
 
-struct Handler::State {};
+struct Handler::State {
+  State(const ImageRoot& root, std::string pattern) : sequences(root, std::move(pattern)) {}
+  SequenceFinder sequences;
+};
 
 struct Handler::Session {
   const Request* request = nullptr;
@@ -73,10 +79,14 @@ struct Handler::Session {
   EncodeOptions encode;
   ObjBody body;
   bool swapped = false;
+  std::shared_ptr<const ImageSequence> sequence;  // FIF named a sequence's stem
+  int horizontal = 0, vertical = 90;              // its view shown
 };
 
 Handler::Handler(const ImageService& service, Options options)
-    : service_(service), options_(std::move(options)), state_(std::make_unique<State>()) {}
+    : service_(service),
+      options_(std::move(options)),
+      state_(std::make_unique<State>(service.engine().root(), options_.filename_pattern)) {}
 
 Handler::~Handler() = default;
 
@@ -120,10 +130,24 @@ Reply Handler::run(Session s) const {
     if (!s.source && (output || n == "minmax" || n == "sds")) return iip_error({1, 3, v, 400});
 
     if (n == "fif") {
+      s.identifier = v;
+      s.sequence.reset();
+      s.horizontal = 0;
+      s.vertical = 90;  // iipsrv's FIF resets the view to 0, 90
       auto target = service_.locate(v);
+      if (!target && target.error().code == Errc::not_found) {
+        // No such file: a sequence's stem? (a directory scan, remembered by the finder)
+        auto sequence = state_->sequences.find(v);
+        if (!sequence) return iip_error(image_error(target.error()));
+        s.sequence = std::move(sequence.value());
+        const auto& vs = s.sequence->vertical_angles;
+        s.horizontal = s.sequence->horizontal_angles.front();
+        if (std::ranges::find(vs, 90) == vs.end()) s.vertical = vs.front();
+        auto id = s.sequence->identifier(s.horizontal, s.vertical);
+        target = service_.locate(id ? *id : s.sequence->files.begin()->second);
+      }
       if (!target) return iip_error(image_error(target.error()));
       s.target = std::move(target.value());
-      s.identifier = v;
       s.source.reset();
       return open_then_run(std::move(s));
     } else if (n == "obj") {
@@ -140,6 +164,10 @@ Reply Handler::run(Session s) const {
           }
         }
       }
+      if (s.sequence) {
+        ctx.horizontal = s.sequence->horizontal_angles;
+        ctx.vertical = s.sequence->vertical_angles;
+      }
       ctx.swapped = s.swapped;
       if (auto e = append_object(o, ctx, s.body)) return iip_error(*e);
     } else if (n == "jtl" || n == "ptl" || n == "wtl" || n == "ttl" || n == "atl") {
@@ -155,6 +183,14 @@ Reply Handler::run(Session s) const {
     } else if (n == "jtls") {
       auto t = parse_jtls(v);
       if (!t) return iip_error(bad_argument(c.raw_name));
+      if (s.sequence) {  // select the view, then the tile (as SDS=x,y&JTL=r,t)
+        const std::string sds = std::to_string(t->horizontal) + "," + std::to_string(t->vertical);
+        const std::string jtl =
+            std::to_string(t->tile.resolution) + "," + std::to_string(t->tile.tile);
+        const auto at = s.commands.begin() + static_cast<std::ptrdiff_t>(s.next);
+        s.commands.insert(at, {{"sds", c.raw_name, sds}, {"jtl", c.raw_name, jtl}});
+        continue;
+      }
       return tile(s, *find_output_format("jpg"), t->tile.resolution, t->tile.tile);
     } else if (n == "cvt") {
       const OutputFormat* format = parse_format(v);
@@ -218,6 +254,20 @@ Reply Handler::run(Session s) const {
       auto x = parse_sds(v);
       if (!x) return iip_error(bad_argument(c.raw_name));
       const ImageInfo& info = s.source->info();
+      if (s.sequence) {
+        auto id = s.sequence->identifier(x->horizontal, x->vertical);
+        // "SDS=x" alone: iipsrv's vertical 0, else the current one (multispectral series).
+        if (!id && v.find(',') == std::string::npos)
+          id = s.sequence->identifier(x->horizontal, s.vertical);
+        if (!id) return iip_error(out_of_range(c.raw_name));
+        auto target = service_.locate(*id);
+        if (!target) return iip_error(image_error(target.error()));
+        s.horizontal = x->horizontal;
+        if (*id == s.sequence->identifier(x->horizontal, x->vertical)) s.vertical = x->vertical;
+        s.target = std::move(target.value());
+        s.source.reset();
+        return open_then_run(std::move(s));
+      }
       if (info.stack_size > 1) {
         if (x->horizontal < 0 || static_cast<std::size_t>(x->horizontal) >= info.stack_size)
           return iip_error(out_of_range(c.raw_name));
@@ -319,8 +369,58 @@ Reply Handler::convert(const Session& s, const OutputFormat& format) const {
                          });
 }
 
-Reply Handler::data_query(const Session&, const Command& c) const {
-  return iip_error({2, 2, c.raw_name, 400});  // until PFL and SPECTRA are wired
+Reply Handler::data_query(const Session& s, const Command& c) const {
+  const bool profile = c.name == "pfl";
+  std::optional<ProfileQuery> pfl;
+  std::optional<SpectraQuery> spectra;
+  if (profile) {
+    auto q = parse_profile(c.value);
+    if (!q) return iip_error(bad_argument(c.raw_name));
+    pfl = *q;
+  } else {
+    auto q = parse_spectra(c.value);
+    if (!q) return iip_error(bad_argument(c.raw_name));
+    spectra = *q;
+  }
+  // Both read pixels (SPECTRA opens every image of the series): on a worker.
+  return Deferred{[this, copy = *s.request, s, pfl, spectra, raw = c.raw_name]() -> Response {
+    Result<std::string> text = std::string();
+    if (pfl) {
+      text = profile_json(*s.source, *pfl);
+    } else {
+      std::vector<SpectralImage> series;
+      Engine& engine = service_.engine();
+      if (s.sequence) {
+        for (int h : s.sequence->horizontal_angles) {
+          auto id = s.sequence->identifier(h, s.vertical);
+          if (!id) continue;
+          auto file = engine.resolve(*id);
+          if (!file) return iip_error(image_error(file.error()));
+          auto src = engine.open_source(*file);
+          if (!src) return iip_error(image_error(src.error()));
+          series.push_back({std::to_string(h), std::move(src.value())});
+        }
+      } else {
+        const ImageInfo& info = s.source->info();
+        for (std::size_t i = 0; i < info.stack_size; ++i) {
+          auto src = info.stack_size > 1 ? engine.open_source(s.target->file, i)
+                                         : Result<std::shared_ptr<const ImageSource>>(s.source);
+          if (!src) return iip_error(image_error(src.error()));
+          series.push_back({std::to_string(i), std::move(src.value())});
+        }
+      }
+      text = spectra_xml(series, *spectra);
+    }
+    if (!text) {
+      if (text.error().code == Errc::bad_request) return iip_error(bad_argument(raw));
+      return error_response(text.error());
+    }
+    const std::string type = pfl ? "application/json" : "application/xml";
+    Response r =
+        service_.document(copy, *s.target, "iip|" + s.query, type, [&] { return text.value(); });
+    powered(r);
+    return r;
+  }};
 }
 
 }  // namespace tessera::iip

@@ -14,7 +14,10 @@ std::string number(double v) {
 
 std::string join(const std::vector<int>& v) {
   std::string out;
-  for (int a : v) out += (out.empty() ? "" : " ") + std::to_string(a);
+  for (int a : v) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(a);
+  }
   return out;
 }
 
@@ -143,14 +146,16 @@ std::optional<IipError> append_object(std::string_view o, const ObjContext& c, O
       const auto at = static_cast<std::size_t>(i);
       const double lo = at < info.min_values.size() ? info.min_values[at] : 0;
       const double hi = at < info.max_values.size() ? info.max_values[at] : 0;
-      v += " " + number(lo) + "  " + number(hi) + " ";
+      v.append(" ").append(number(lo)).append("  ").append(number(hi)).append(" ");
     }
     if (!v.empty()) v.pop_back();
     line(b, "Min-Max-sample-values", v);
   } else if (o == "resolutions") {
     std::string v;
-    for (auto it = info.levels.rbegin(); it != info.levels.rend(); ++it)
-      v += (v.empty() ? "" : ",") + std::to_string(it->width) + " " + std::to_string(it->height);
+    for (auto it = info.levels.rbegin(); it != info.levels.rend(); ++it) {
+      if (!v.empty()) v += ',';
+      v.append(std::to_string(it->width)).append(" ").append(std::to_string(it->height));
+    }
     line(b, "Resolutions", v);
   } else if (o == "dpi") {
     if (info.dpi_x > 0 && info.dpi_y > 0) {
