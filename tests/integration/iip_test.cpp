@@ -241,13 +241,13 @@ TEST_CASE("iip over http: errors in iipsrv's form, never a path", "[iip]") {
   check("FIF=rgb.tif&FOO=1", 400, "Error/7:2 2 FOO\r\n");
   check("FIF=rgb.tif&OBJ=bogus", 400, "Error/9:3 2 bogus\r\n");
   check("FIF=rgb.tif", 400, "Error/15:2 1 FIF=rgb.tif\r\n");
-  check("FIF=rgb.tif&JTL=9,0", 404, "Error/16:2 4 resolution\r\n");
-  check("FIF=rgb.tif&JTL=3,99", 404, "Error/10:2 4 tile\r\n");
+  check("FIF=rgb.tif&JTL=9,0", 404, "Error/14:2 4 resolution\r\n");
+  check("FIF=rgb.tif&JTL=3,99", 404, "Error/8:2 4 tile\r\n");
   check("FIF=rgb.tif&JTL=x,1", 400, "Error/7:2 3 JTL\r\n");
   check("FIF=rgb.tif&WID=0&CVT=png", 400, "Error/7:2 3 WID\r\n");
-  check("FIF=nothing.tif&OBJ=max-size", 404, "Error/9:1 1 FIF\r\n");
-  check("FIF=../../etc/passwd&OBJ=max-size", 404, "Error/9:1 1 FIF\r\n");
-  check("FIF=%2Fetc%2Fpasswd&JTL=0,0", 404, "Error/9:1 1 FIF\r\n");
+  check("FIF=nothing.tif&OBJ=max-size", 404, "Error/7:1 1 FIF\r\n");
+  check("FIF=../../etc/passwd&OBJ=max-size", 404, "Error/7:1 1 FIF\r\n");
+  check("FIF=%2Fetc%2Fpasswd&JTL=0,0", 404, "Error/7:1 1 FIF\r\n");
 }
 
 TEST_CASE("iip over http: a viewer's URL works unchanged", "[iip]") {
