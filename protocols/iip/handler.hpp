@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "protocols/http_types.hpp"
+#include "protocols/iip/command.hpp"
 #include "protocols/image_service.hpp"
 
 namespace tessera::iip {
@@ -33,6 +34,15 @@ class Handler {
 
  private:
   struct State;
+  struct Session;
+  // Runs the session's commands from its next one; returns when one needs the image opened
+  // (continuing there), at the first image output, or at the end.
+  Reply run(Session s) const;
+  Reply open_then_run(Session s) const;
+  Reply tile(const Session& s, const OutputFormat& format, int resolution,
+             std::int64_t index) const;
+  Reply convert(const Session& s, const OutputFormat& format) const;
+  Reply data_query(const Session& s, const Command& command) const;
   const ImageService& service_;
   Options options_;
   std::unique_ptr<State> state_;  // what the handler keeps between requests (sequences found)
