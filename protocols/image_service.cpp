@@ -53,7 +53,7 @@ Result<ImageTarget> ImageService::locate(std::string_view identifier) const {
 Reply ImageService::render(const Request& request, const ImageTarget& target,
                            std::shared_ptr<const ImageSource> source, const View& view,
                            const OutputFormat& format, const EncodeOptions& encode,
-                           Decorate decorate) const {
+                           Decorate decorate, ErrorForm error_form) const {
   // Everything that determines the output bytes.
   std::string key = "img|" + target.key() + "|" + view.canonical() + "|" +
                     std::string(format.extension) + "|" + encode.key();
@@ -70,9 +70,9 @@ Reply ImageService::render(const Request& request, const ImageTarget& target,
                           decorate);
 
   return Deferred{[this, source = std::move(source), view, &format, encode, key = std::move(key),
-                   etag, mtime, decorate = std::move(decorate)] {
+                   etag, mtime, decorate = std::move(decorate), error_form] {
     auto bytes = engine_.render_encoded(*source, view, format, encode);
-    if (!bytes) return error_response(bytes.error());
+    if (!bytes) return error_form(bytes.error());
     auto shared = std::make_shared<const std::string>(std::move(bytes.value()));
     engine_.responses().put(key, shared, shared->size());
     return image_response(format, std::move(shared), CacheOutcome::miss, etag, mtime,

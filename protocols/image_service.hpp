@@ -56,14 +56,16 @@ class ImageService {
 
   // Adds protocol headers to a response (200 or 304) before it is sent.
   using Decorate = std::function<void(Response&)>;
+  // A protocol's form of an error response (IIP has its own).
+  using ErrorForm = Response (*)(const Error&);
   // `view` of `source` encoded as `format`: 304 when the client's copy is current, the cached
   // bytes when present (inline), else Deferred rendering that fills the cache. Two requests
   // with the same target, view, format and encoder settings share one cache entry whatever
   // protocol they came through.
   Reply render(const Request& request, const ImageTarget& target,
                std::shared_ptr<const ImageSource> source, const View& view,
-               const OutputFormat& format, const EncodeOptions& encode,
-               Decorate decorate = {}) const;
+               const OutputFormat& format, const EncodeOptions& encode, Decorate decorate = {},
+               ErrorForm error_form = &error_response) const;
 
   // A small generated document (metadata, XML, JSON) about the target: `kind` names what it is
   // (with everything else it depends on), so the ETag changes when the file or the kind does.

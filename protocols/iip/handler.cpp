@@ -32,6 +32,11 @@ IipError image_error(const Error& e) {
   }
 }
 
+// Failures while rendering on a worker, in IIP's form.
+Response render_error(const Error& e) {
+  return iip_error(image_error(e));
+}
+
 void powered(Response& r) {
   r.set("X-Powered-By", "IIPImage");
 }
@@ -120,6 +125,21 @@ Reply Handler::open_then_run(Session s) const {
   }};
 }
 
+std::optional<IipError> Handler::open_sequence(Session& s) const {
+  auto sequence = state_->sequences.find(s.identifier);
+  if (!sequence) return image_error(make_error(Errc::not_found, ""));  // no file, no sequence
+  s.sequence = std::move(sequence.value());
+  const auto& vs = s.sequence->vertical_angles;
+  s.horizontal = s.sequence->horizontal_angles.front();
+  if (std::ranges::find(vs, 90) == vs.end()) s.vertical = vs.front();
+  auto id = s.sequence->identifier(s.horizontal, s.vertical);
+  auto target = service_.locate(id ? *id : s.sequence->files.begin()->second);
+  if (!target) return image_error(target.error());
+  s.target = std::move(target.value());
+  s.source.reset();
+  return std::nullopt;
+}
+
 Reply Handler::run(Session s) const {
   while (s.next < s.commands.size()) {
     const Command& c = s.commands[s.next++];
@@ -136,15 +156,12 @@ Reply Handler::run(Session s) const {
       s.vertical = 90;  // iipsrv's FIF resets the view to 0, 90
       auto target = service_.locate(v);
       if (!target && target.error().code == Errc::not_found) {
-        // No such file: a sequence's stem? (a directory scan, remembered by the finder)
-        auto sequence = state_->sequences.find(v);
-        if (!sequence) return iip_error(image_error(target.error()));
-        s.sequence = std::move(sequence.value());
-        const auto& vs = s.sequence->vertical_angles;
-        s.horizontal = s.sequence->horizontal_angles.front();
-        if (std::ranges::find(vs, 90) == vs.end()) s.vertical = vs.front();
-        auto id = s.sequence->identifier(s.horizontal, s.vertical);
-        target = service_.locate(id ? *id : s.sequence->files.begin()->second);
+        // No such file: a sequence's stem? Finding out may scan a directory: on a worker.
+        return Deferred{[this, copy = *s.request, s = std::move(s)]() mutable {
+          s.request = &copy;
+          if (auto e = open_sequence(s)) return iip_error(*e);
+          return resolve_now(open_then_run(std::move(s)));
+        }};
       }
       if (!target) return iip_error(image_error(target.error()));
       s.target = std::move(target.value());
@@ -312,7 +329,8 @@ Reply Handler::tile(const Session& s, const OutputFormat& format, int resolution
   to_full(y0, y1, lv.height, info.height(), view.region.y, view.region.h);
   view.width = x1 - x0;
   view.height = y1 - y0;
-  return service_.render(*s.request, *s.target, s.source, view, format, s.encode, powered);
+  return service_.render(*s.request, *s.target, s.source, view, format, s.encode, powered,
+                         render_error);
 }
 
 Reply Handler::convert(const Session& s, const OutputFormat& format) const {
@@ -362,11 +380,40 @@ Reply Handler::convert(const Session& s, const OutputFormat& format) const {
   view.width = std::max<std::int64_t>(1, std::llround(w));
   view.height = std::max<std::int64_t>(1, std::llround(h));
   const std::string filename = stem_of(s.identifier) + "." + std::string(format.extension);
-  return service_.render(*s.request, *s.target, s.source, view, format, s.encode,
-                         [filename](Response& resp) {
-                           powered(resp);
-                           resp.set("Content-Disposition", "inline;filename=\"" + filename + "\"");
-                         });
+  return service_.render(
+      *s.request, *s.target, s.source, view, format, s.encode,
+      [filename](Response& resp) {
+        powered(resp);
+        resp.set("Content-Disposition", "inline;filename=\"" + filename + "\"");
+      },
+      render_error);
+}
+
+// The images a data query reads across: a sequence's horizontal views (the wavelengths of a
+// multispectral series) at the current vertical angle, else a stack's pages, else the image.
+Result<std::vector<SpectralImage>> Handler::spectral_series(const Session& s) const {
+  std::vector<SpectralImage> series;
+  Engine& engine = service_.engine();
+  if (s.sequence) {
+    for (int h : s.sequence->horizontal_angles) {
+      auto id = s.sequence->identifier(h, s.vertical);
+      if (!id) continue;
+      auto file = engine.resolve(*id);
+      if (!file) return file.error();
+      auto src = engine.open_source(*file);
+      if (!src) return src.error();
+      series.push_back({std::to_string(h), std::move(src.value())});
+    }
+    return series;
+  }
+  const ImageInfo& info = s.source->info();
+  for (std::size_t i = 0; i < info.stack_size; ++i) {
+    auto src = info.stack_size > 1 ? engine.open_source(s.target->file, i)
+                                   : Result<std::shared_ptr<const ImageSource>>(s.source);
+    if (!src) return src.error();
+    series.push_back({std::to_string(i), std::move(src.value())});
+  }
+  return series;
 }
 
 Reply Handler::data_query(const Session& s, const Command& c) const {
@@ -384,33 +431,9 @@ Reply Handler::data_query(const Session& s, const Command& c) const {
   }
   // Both read pixels (SPECTRA opens every image of the series): on a worker.
   return Deferred{[this, copy = *s.request, s, pfl, spectra, raw = c.raw_name]() -> Response {
-    Result<std::string> text = std::string();
-    if (pfl) {
-      text = profile_json(*s.source, *pfl);
-    } else {
-      std::vector<SpectralImage> series;
-      Engine& engine = service_.engine();
-      if (s.sequence) {
-        for (int h : s.sequence->horizontal_angles) {
-          auto id = s.sequence->identifier(h, s.vertical);
-          if (!id) continue;
-          auto file = engine.resolve(*id);
-          if (!file) return iip_error(image_error(file.error()));
-          auto src = engine.open_source(*file);
-          if (!src) return iip_error(image_error(src.error()));
-          series.push_back({std::to_string(h), std::move(src.value())});
-        }
-      } else {
-        const ImageInfo& info = s.source->info();
-        for (std::size_t i = 0; i < info.stack_size; ++i) {
-          auto src = info.stack_size > 1 ? engine.open_source(s.target->file, i)
-                                         : Result<std::shared_ptr<const ImageSource>>(s.source);
-          if (!src) return iip_error(image_error(src.error()));
-          series.push_back({std::to_string(i), std::move(src.value())});
-        }
-      }
-      text = spectra_xml(series, *spectra);
-    }
+    auto series = spectral_series(s);
+    if (!series) return iip_error(image_error(series.error()));
+    Result<std::string> text = pfl ? profile_json(*series, *pfl) : spectra_xml(*series, *spectra);
     if (!text) {
       if (text.error().code == Errc::bad_request) return iip_error(bad_argument(raw));
       return error_response(text.error());

@@ -14,6 +14,7 @@
 
 #include "protocols/http_types.hpp"
 #include "protocols/iip/command.hpp"
+#include "protocols/iip/data_queries.hpp"
 #include "protocols/image_service.hpp"
 
 namespace tessera::iip {
@@ -39,6 +40,9 @@ class Handler {
   // (continuing there), at the first image output, or at the end.
   Reply run(Session s) const;
   Reply open_then_run(Session s) const;
+  // FIF named no file: looks for an image sequence of that stem and selects its default view.
+  std::optional<IipError> open_sequence(Session& s) const;
+  Result<std::vector<SpectralImage>> spectral_series(const Session& s) const;
   Reply tile(const Session& s, const OutputFormat& format, int resolution,
              std::int64_t index) const;
   Reply convert(const Session& s, const OutputFormat& format) const;
