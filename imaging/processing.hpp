@@ -26,11 +26,15 @@ Raster normalise(const Raster& in, std::span<const int> bands, std::span<const d
 // or round(v * 65535), clamped.
 Raster quantise(const Raster& working, int bits);
 
-// A one-band relief from the height map in band 0: Lambertian shading for the light in `shade`,
-// with `relief` the height difference, in output pixels, that the full [0,1] range stands for.
-// Gradient by Horn's 3x3 differences; normal n = normalise(-dh/dx, -dh/dy, 1) with y pointing
-// down; towards the light L = (sin az cos el, -cos az cos el, sin el); out = max(0, n . L), so a
-// flat map gives sin(elevation). `shade.enabled == false` returns the input unchanged.
+// A one-band relief. One or two bands: band 0 is a height map, shaded Lambert's way for the
+// light in `shade`, with `relief` the height difference, in output pixels, that the full [0,1]
+// range stands for. Gradient by Horn's 3x3 differences; normal n = normalise(-dh/dx, -dh/dy, 1)
+// with y pointing down; towards the light L = (sin az cos el, -cos az cos el, sin el);
+// out = max(0, n . L), so a flat map gives sin(elevation).
+// Three or more bands: bands 0-2 are a surface-normal map, shaded as iipsrv's SHD does, so its
+// URLs give the same pictures: o = -2 (rgb - 0.5), s = normalise(sin az, cos az, -sin el),
+// out = clamp(0.5 o . s, 0, 1), and 0 where the normal is (0, 0, 0).
+// `shade.enabled == false` returns the input unchanged.
 Raster hill_shade(const Raster& working, const HillShade& shade, double relief);
 
 // Output band o = sum_i m[o][i] * band i, clamped. When m.cols differs from working.bands,
@@ -38,8 +42,8 @@ Raster hill_shade(const Raster& working, const HillShade& shade, double relief);
 // coefficients. An empty matrix returns the input unchanged.
 Raster twist(const Raster& working, const BandMatrix& m);
 
-// power: v^exponent. log: log10(1 + a v) / log10(1 + a) with a = 1000, the astronomical log
-// scale of SAOImage ds9 (0 -> 0, 1 -> 1, faint values lifted).
+// power: v^exponent. log: log(1 + 255 v) / log(256), iipsrv's log scale (0 -> 0, 1 -> 1,
+// faint values lifted).
 void apply_gamma(Raster& working, const Gamma& gamma);
 // multiply: v * factor. stretch: each band's own min..max onto 0..1 (a flat band is left alone).
 // equalise: per band over 1024 bins, v -> the cumulative count up to v's bin, scaled so the lowest
@@ -48,7 +52,7 @@ void apply_contrast(Raster& working, const Contrast& contrast);
 // v -> 1 - v.
 void invert(Raster& working);
 
-// One band (or the luminance of three; else the first band) mapped to three colour bands.
+// The first band (as iipsrv's CMP) mapped to three colour bands.
 // hot: black, red, yellow, white (R, then G, then B rise over successive thirds); cold: the same
 // with B, G, R; jet: MATLAB's (corners at 1/8, 3/8, 5/8, 7/8, dark blue at 0, dark red at 1);
 // blue, green, red: the value in that channel only. none returns the input unchanged.

@@ -128,9 +128,11 @@ Raster twist(const Raster& working, const BandMatrix& m) {
 
 Raster apply_colormap(const Raster& working, Colormap map) {
   if (map == Colormap::none || !is_working(working)) return working;
-  const Raster g = grey(working);
+  // iipsrv maps the first band, whatever the others hold.
+  const int zero[] = {0};
+  const Raster first = working.bands == 1 ? working : normalise(working, zero, {}, {});
   Raster out(working.width, working.height, 3, SampleType::f32);
-  paint(map, floats(g), floats(out), pixel_count(working));
+  paint(map, floats(first), floats(out), pixel_count(working));
   return out;
 }
 

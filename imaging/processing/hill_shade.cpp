@@ -8,9 +8,40 @@
 
 namespace tessera {
 
+namespace {
+
+// iipsrv's shading of a surface-normal map (RGB = normal components, 0.5 = zero), kept exactly
+// so its SHD URLs give the same pictures: the light's horizontal part has length 1 whatever the
+// elevation, and the result is half the dot product.
+Raster shade_normals(const Raster& working, const HillShade& shade) {
+  constexpr double deg = std::numbers::pi / 180;
+  double sx = std::sin(shade.azimuth * deg), sy = std::cos(shade.azimuth * deg);
+  double sz = -std::sin(shade.elevation * deg);
+  const double norm = std::sqrt(sx * sx + sy * sy + sz * sz);
+  sx /= norm, sy /= norm, sz /= norm;
+
+  const auto nb = static_cast<std::size_t>(working.bands);
+  const std::size_t n = static_cast<std::size_t>(working.width * working.height);
+  Raster out(working.width, working.height, 1, SampleType::f32);
+  const auto* s = reinterpret_cast<const float*>(working.data.data());
+  auto* d = reinterpret_cast<float*>(out.data.data());
+  for (std::size_t i = 0; i < n; ++i, s += nb) {
+    if (s[0] == 0 && s[1] == 0 && s[2] == 0) {  // no normal: unlit
+      d[i] = 0;
+      continue;
+    }
+    const double dot = -(s[0] - 0.5) * 2 * sx - (s[1] - 0.5) * 2 * sy - (s[2] - 0.5) * 2 * sz;
+    d[i] = static_cast<float>(std::clamp(0.5 * dot, 0.0, 1.0));
+  }
+  return out;
+}
+
+}  // namespace
+
 Raster hill_shade(const Raster& working, const HillShade& shade, double relief) {
   if (!shade.enabled || working.type != SampleType::f32 || working.empty() || working.bands <= 0)
     return working;
+  if (working.bands >= 3) return shade_normals(working, shade);
   const auto w = static_cast<std::size_t>(working.width);
   const std::int64_t h = working.height;
   const auto nb = static_cast<std::size_t>(working.bands);

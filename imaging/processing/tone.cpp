@@ -21,8 +21,8 @@ std::span<float> samples(Raster& r) {
           static_cast<std::size_t>(r.width * r.height) * static_cast<std::size_t>(r.bands)};
 }
 
-// The astronomical log scale (as SAOImage ds9's): a large `a` lifts faint values strongly.
-constexpr double kLogExponent = 1000.0;
+// iipsrv's log scale: log(1 + 255 v) / log(256).
+constexpr double kLogExponent = 255.0;
 
 void stretch(std::span<float> s, std::size_t bands) {
   for (std::size_t b = 0; b < bands; ++b) {

@@ -205,9 +205,7 @@ TEST_CASE("gamma: power and the astronomical log scale", "[processing]") {
 
   r = working(4, 1, 1, {0, 0.1f, 0.5f, 1});
   apply_gamma(r, Gamma{GammaMode::log, 1});
-  check(all(r),
-        {0, std::log10(101.0) / std::log10(1001.0), std::log10(501.0) / std::log10(1001.0), 1},
-        1e-5);
+  check(all(r), {0, std::log(26.5) / std::log(256.0), std::log(128.5) / std::log(256.0), 1}, 1e-5);
 }
 
 TEST_CASE("contrast: multiply clamps", "[processing]") {
@@ -316,9 +314,10 @@ TEST_CASE("colormaps at their ends, middles and breakpoints", "[processing]") {
   check(colour(Colormap::red, 0), {0, 0, 0});
   check(colour(Colormap::red, 1), {1, 0, 0});
 
-  // Three bands go through their luminance first.
+  // Of several bands, the first is mapped (iipsrv's CMP).
   const Raster red = working(1, 1, 3, {1, 0, 0});
-  check(all(apply_colormap(red, Colormap::red)), {0.299, 0, 0});
+  check(all(apply_colormap(red, Colormap::red)), {1, 0, 0});
+  check(all(apply_colormap(working(1, 1, 3, {0.25f, 1, 1}), Colormap::hot)), {0.75, 0, 0});
   CHECK(apply_colormap(red, Colormap::none).data == red.data);
 }
 
@@ -412,7 +411,7 @@ TEST_CASE("convolve: zero-sum kernels are offset to mid-grey", "[processing]") {
 TEST_CASE("hill shade: Lambert's law for the light's direction", "[processing]") {
   const HillShade from_right{true, 90, 45}, from_left{true, 270, 45};
   // Flat ground is lit at sin(elevation) from any azimuth.
-  const Raster flat = constant(5, 4, 3, 0.3f);
+  const Raster flat = constant(5, 4, 1, 0.3f);
   for (double az : {0.0, 90.0, 200.0})
     for (double el : {30.0, 45.0, 90.0}) {
       const Raster out = hill_shade(flat, HillShade{true, az, el}, 10);
@@ -448,6 +447,23 @@ TEST_CASE("hill shade: Lambert's law for the light's direction", "[processing]")
   // A slope steeper than the light is in shadow: 0, not negative.
   CHECK(at(hill_shade(plane, HillShade{true, 90, 10}, 100), 3, 3) == 0.0f);
   CHECK(hill_shade(plane, HillShade{false, 90, 45}, 5).data == plane.data);
+}
+
+TEST_CASE("hill shade: three bands are a normal map, shaded as iipsrv's SHD", "[processing]") {
+  // Pixels: facing the viewer, facing +x in iipsrv's sense (red 1 -> o_x = -1), no normal.
+  const Raster normals = working(3, 1, 3, {0.5f, 0.5f, 1, 1, 0.5f, 0.5f, 0, 0, 0});
+  // Light from the top (az 0) at elevation 90: s = (0, 1, -1) / sqrt 2.
+  const Raster top = hill_shade(normals, HillShade{true, 0, 90}, 1);
+  REQUIRE(top.bands == 1);
+  CHECK(at(top, 0, 0) == Approx(0.5 / std::sqrt(2.0)).margin(1e-6));
+  CHECK(at(top, 1, 0) == Approx(0).margin(1e-6));
+  CHECK(at(top, 2, 0) == 0.0f);
+  // Light from 270 at elevation 0: s = (-1, 0, 0); the second pixel gets 0.5 (1 x 1 / 2).
+  const Raster west = hill_shade(normals, HillShade{true, 270, 0}, 1);
+  CHECK(at(west, 0, 0) == Approx(0).margin(1e-6));
+  CHECK(at(west, 1, 0) == Approx(0.5).margin(1e-6));
+  // From 90 the dot product is negative: clamped to 0.
+  CHECK(at(hill_shade(normals, HillShade{true, 90, 0}, 1), 1, 0) == 0.0f);
 }
 
 TEST_CASE("grey and bitonal", "[processing]") {

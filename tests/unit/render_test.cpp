@@ -102,7 +102,7 @@ TEST_CASE("render: each operation on every sample type follows its formula", "[r
     std::function<void(View&)> set;
     std::function<double(double)> expected;  // of the pixel's exact input fraction
   };
-  const double log_norm = std::log10(1001.0);
+  const double log_norm = std::log(256.0);
   const std::vector<Op> ops = {
       {"none", [](View&) {}, [](double f) { return f; }},
       {"invert", [](View& v) { v.invert = true; }, [](double f) { return 1 - f; }},
@@ -115,7 +115,7 @@ TEST_CASE("render: each operation on every sample type follows its formula", "[r
        [](View& v) {
          v.gamma = {GammaMode::log, 1};
        },
-       [&](double f) { return std::log10(1 + 1000 * f) / log_norm; }},
+       [&](double f) { return std::log(1 + 255 * f) / log_norm; }},
       {"contrast x2",
        [](View& v) {
          v.contrast = {ContrastMode::multiply, 2};
