@@ -19,6 +19,7 @@ Reply Handler::handle(const Request& request, std::string_view path) const {
       [this, target, p = std::move(parsed.value())](
           const Request& req, const std::shared_ptr<const ImageSource>& source) -> Reply {
         const ImageInfo& info = source->info();
+        if (info.width() < 1 || info.height() < 1) return error_response(image_unreadable("size"));
         const std::int64_t tile_size = viewer_tile_size(info.levels.front());
         const Pyramid pyramid(info.width(), info.height(), tile_size, options_.overlap);
         if (p.kind == ParsedRequest::Kind::descriptor) {

@@ -18,6 +18,7 @@ Reply Handler::handle(const Request& request, std::string_view path) const {
       [this, target, p = std::move(parsed.value())](
           const Request& req, const std::shared_ptr<const ImageSource>& source) -> Reply {
         const ImageInfo& info = source->info();
+        if (info.width() < 1 || info.height() < 1) return error_response(image_unreadable("size"));
         const Grid grid(info.width(), info.height());
         if (p.kind == ParsedRequest::Kind::properties)
           return service_.document(req, target, "zoomify-properties", "application/xml",
