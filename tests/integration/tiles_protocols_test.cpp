@@ -284,9 +284,9 @@ TEST_CASE("zoomify and deepzoom: errors are plain, with the right status", "[zoo
 
 // The same region through every protocol that can name it gives the same pixels. Each row is
 // a region of grid.tif at a scale that is a power of two, so the viewer protocols' tiles match
-// a IIIF request exactly; more protocols (IIP CVT with RGN) are one more entry in `others`.
-TEST_CASE("cross-protocol: IIIF, DeepZoom and Zoomify tiles of one region agree",
-          "[zoomify][deepzoom]") {
+// a IIIF request exactly: IIP's PNG tiles (PTL) and exports (CVT with RGN as fractions) too.
+TEST_CASE("cross-protocol: IIIF, IIP, DeepZoom and Zoomify tiles of one region agree",
+          "[zoomify][deepzoom][iip]") {
   auto server = start_server();
   struct Other {
     std::string target;
@@ -300,20 +300,30 @@ TEST_CASE("cross-protocol: IIIF, DeepZoom and Zoomify tiles of one region agree"
       // DeepZoom level 10 (600x400, 2x) tile (1,0) = Zoomify z2 (600x400) tile (1,0).
       {"/iiif/3/grid.tif/512,0,512,512/256,256/0/default.png",
        {{"/deepzoom/grid.tif_files/10/1_0.png", true},
-        {"/zoomify/grid.tif/TileGroup0/2-1-0.jpg", false}}},
+        {"/zoomify/grid.tif/TileGroup0/2-1-0.jpg", false},
+        {"/iip?FIF=grid.tif&PTL=2,1", true},  // resolution 2 is 600x400
+        {"/fcgi-bin/iipsrv.fcgi?FIF=grid.tif&RGN=0.426666666667,0,0.426666666667,0.64&WID=256&"
+         "CVT=png",
+         true}}},
       // The bottom-right corner at full size: a partial tile.
       {"/iiif/3/grid.tif/1024,768,176,32/176,32/0/default.png",
        {{"/deepzoom/grid.tif_files/11/4_3.png", true},
         {"/fcgi-bin/iipsrv.fcgi?DeepZoom=grid.tif_files/11/4_3.png", true},
-        {"/zoomify/grid.tif/TileGroup0/3-4-3.jpg", false}}},
+        {"/zoomify/grid.tif/TileGroup0/3-4-3.jpg", false},
+        {"/iip?FIF=grid.tif&PTL=3,19", true},  // 5 tiles across: row 3, column 4
+        {"/iip?FIF=grid.tif&RGN=0.853333333333,0.96,0.146666666667,0.04&WID=176&CVT=png", true}}},
       // Level 9 (300x200, 4x) right column = Zoomify z1 (300x200) tile (1,0).
       {"/iiif/3/grid.tif/1024,0,176,800/44,200/0/default.png",
        {{"/deepzoom/grid.tif_files/9/1_0.png", true},
-        {"/fcgi-bin/iipsrv.fcgi?Zoomify=grid.tif/TileGroup0/1-1-0.jpg", false}}},
+        {"/fcgi-bin/iipsrv.fcgi?Zoomify=grid.tif/TileGroup0/1-1-0.jpg", false},
+        {"/iip?FIF=grid.tif&PTL=1,1", true},
+        {"/iip?FIF=grid.tif&RGN=0.853333333333,0,0.146666666667,1&HEI=200&CVT=png", true}}},
       // The smallest stored level whole (8x): DeepZoom level 8 = Zoomify z0.
       {"/iiif/3/grid.tif/full/150,100/0/default.png",
        {{"/deepzoom/grid.tif_files/8/0_0.png", true},
-        {"/zoomify/grid.tif/TileGroup0/0-0-0.jpg", false}}},
+        {"/zoomify/grid.tif/TileGroup0/0-0-0.jpg", false},
+        {"/iip?FIF=grid.tif&PTL=0,0", true},
+        {"/iip?FIF=grid.tif&WID=150&CVT=png", true}}},
   };
   for (const Row& row : rows) {
     INFO(row.iiif);
@@ -322,7 +332,8 @@ TEST_CASE("cross-protocol: IIIF, DeepZoom and Zoomify tiles of one region agree"
       INFO(o.target);
       const auto r = http_get(server->port(), o.target);
       REQUIRE(r.status == 200);
-      const Raster got = decode_image(o.target.substr(o.target.rfind('.') + 1), r.body);
+      const std::string format = o.target.ends_with("jpg") ? "jpg" : "png";
+      const Raster got = decode_image(format, r.body);
       REQUIRE(got.width == want.width);
       REQUIRE(got.height == want.height);
       REQUIRE(got.bands == want.bands);
