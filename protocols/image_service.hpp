@@ -38,6 +38,15 @@ class ImageService {
   Engine& engine() const noexcept { return engine_; }
   const ServiceOptions& options() const noexcept { return options_; }
 
+  // A plain crop-and-scale with the server's view settings (interpolation, background...).
+  View view(const Rect& region, std::int64_t width, std::int64_t height) const {
+    View v = engine_.view_defaults();
+    v.region = region;
+    v.width = width;
+    v.height = height;
+    return v;
+  }
+
   // The file an identifier names (confined to the root) and the page it selects.
   Result<ImageTarget> locate(std::string_view identifier) const;
 

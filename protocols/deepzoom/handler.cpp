@@ -33,8 +33,8 @@ Reply Handler::handle(const Request& request, std::string_view path) const {
         const TileView t = pyramid.tile(p.level, p.column, p.row);
         const OutputFormat* format = find_output_format(p.format);
         if (!format) return error_response(make_error(Errc::bad_request, "format: not supported"));
-        return service_.render(req, target, source, make_view(t.region, t.width, t.height), *format,
-                               service_.engine().encode_options());
+        return service_.render(req, target, source, service_.view(t.region, t.width, t.height),
+                               *format, service_.engine().encode_options());
       });
 }
 

@@ -30,8 +30,8 @@ Reply Handler::handle(const Request& request, std::string_view path) const {
         const TileView t = grid.tile(p.z, p.x, p.y);
         const OutputFormat* jpeg = find_output_format("jpg");
         if (!jpeg) return error_response(make_error(Errc::internal, "JPEG output unavailable"));
-        return service_.render(req, target, source, make_view(t.region, t.width, t.height), *jpeg,
-                               service_.engine().encode_options());
+        return service_.render(req, target, source, service_.view(t.region, t.width, t.height),
+                               *jpeg, service_.engine().encode_options());
       });
 }
 

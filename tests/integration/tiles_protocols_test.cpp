@@ -287,7 +287,10 @@ TEST_CASE("zoomify and deepzoom: errors are plain, with the right status", "[zoo
 // a IIIF request exactly: IIP's PNG tiles (PTL) and exports (CVT with RGN as fractions) too.
 TEST_CASE("cross-protocol: IIIF, IIP, DeepZoom and Zoomify tiles of one region agree",
           "[zoomify][deepzoom][iip]") {
-  auto server = start_server();
+  // Also with a server-wide setting that changes pixels: every protocol must honour it.
+  const auto args = GENERATE(std::vector<std::string>{},
+                             std::vector<std::string>{"--interpolation", "nearest"});
+  auto server = start_server(args);
   struct Other {
     std::string target;
     bool exact;  // PNG: identical; JPEG (q100): close on average (edges blur a little)
