@@ -288,8 +288,8 @@ TEST_CASE("zoomify and deepzoom: errors are plain, with the right status", "[zoo
 TEST_CASE("cross-protocol: IIIF, IIP, DeepZoom and Zoomify tiles of one region agree",
           "[zoomify][deepzoom][iip]") {
   // Also with a server-wide setting that changes pixels: every protocol must honour it.
-  const auto args = GENERATE(std::vector<std::string>{},
-                             std::vector<std::string>{"--interpolation", "nearest"});
+  const auto args =
+      GENERATE(std::vector<std::string>{}, std::vector<std::string>{"--interpolation", "nearest"});
   auto server = start_server(args);
   struct Other {
     std::string target;
@@ -327,6 +327,9 @@ TEST_CASE("cross-protocol: IIIF, IIP, DeepZoom and Zoomify tiles of one region a
         {"/zoomify/grid.tif/TileGroup0/0-0-0.jpg", false},
         {"/iip?FIF=grid.tif&PTL=0,0", true},
         {"/iip?FIF=grid.tif&WID=150&CVT=png", true}}},
+      // Below the smallest stored level (16x): resampled, so server-wide settings show.
+      {"/iiif/3/grid.tif/full/75,50/0/default.png",
+       {{"/deepzoom/grid.tif_files/7/0_0.png", true}, {"/iip?FIF=grid.tif&WID=75&CVT=png", true}}},
   };
   for (const Row& row : rows) {
     INFO(row.iiif);
