@@ -48,4 +48,21 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
+Result<std::string> decode_identifier(std::string_view encoded) {
+  auto id = percent_decode(encoded);
+  if (!id) return make_error(Errc::bad_request, "malformed percent-encoding in the identifier");
+  if (id->empty()) return make_error(Errc::bad_request, "missing image identifier");
+  return std::move(*id);
+}
+
+std::optional<std::int64_t> parse_digits(std::string_view text, std::size_t max_digits) {
+  if (text.empty() || text.size() > max_digits || max_digits > 18) return std::nullopt;
+  std::int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
 }  // namespace tessera

@@ -1,16 +1,10 @@
 #include "protocols/image_service.hpp"
 
-#include <algorithm>
-
+#include "protocols/identifier.hpp"
 #include "protocols/validators.hpp"
 
 namespace tessera {
 namespace {
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.size() <= 9 &&
-         std::ranges::all_of(s, [](char c) { return c >= '0' && c <= '9'; });
-}
 
 Response image_response(const OutputFormat& format, SharedBytes bytes, CacheOutcome outcome,
                         const std::string& etag, std::int64_t mtime,
@@ -43,11 +37,11 @@ Result<ImageTarget> ImageService::locate(std::string_view identifier) const {
   if (file.error().code != Errc::not_found || delim.empty()) return file.error();
   const auto at = identifier.rfind(delim);
   if (at == std::string_view::npos) return file.error();
-  const std::string_view number = identifier.substr(at + delim.size());
-  if (!all_digits(number)) return file.error();
+  const auto page = parse_digits(identifier.substr(at + delim.size()));
+  if (!page) return file.error();
   auto paged = engine_.resolve(identifier.substr(0, at));
   if (!paged) return file.error();
-  return ImageTarget{std::move(paged.value()), std::stoul(std::string(number))};
+  return ImageTarget{std::move(paged.value()), static_cast<std::size_t>(*page)};
 }
 
 Reply ImageService::render(const Request& request, const ImageTarget& target,

@@ -63,6 +63,20 @@ class ImageService {
     }};
   }
 
+  // locate() then with_source(): use(request, target, source), or the error response.
+  template <class Use>
+  Reply with_image(const Request& request, std::string_view identifier, Use&& use) const {
+    auto target = locate(identifier);
+    if (!target) return error_response(target.error());
+    const ImageTarget& t = target.value();
+    return with_source(
+        request, t,
+        [t, use = std::forward<Use>(use)](
+            const Request& req, const std::shared_ptr<const ImageSource>& source) mutable {
+          return use(req, t, source);
+        });
+  }
+
   // Adds protocol headers to a response (200 or 304) before it is sent.
   using Decorate = std::function<void(Response&)>;
   // A protocol's form of an error response (IIP has its own).

@@ -11,25 +11,8 @@ namespace {
 constexpr std::string_view descriptor_suffix = ".dzi";
 constexpr std::string_view files_marker = "_files/";
 
-std::optional<std::int64_t> number(std::string_view s) {
-  if (s.empty() || s.size() > 9) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
 Error bad(std::string message) {
   return make_error(Errc::bad_request, "DeepZoom: " + message);
-}
-
-Result<std::string> decode_identifier(std::string_view encoded) {
-  auto id = percent_decode(encoded);
-  if (!id) return bad("malformed percent-encoding");
-  if (id->empty()) return bad("missing image identifier");
-  return std::move(*id);
 }
 
 // A size after `shift` halvings, rounding up (1 from 62 halvings on).
@@ -59,9 +42,9 @@ Result<ParsedRequest> parse(std::string_view path) {
   const auto under = file.find('_');
   if (dot == std::string_view::npos || under == std::string_view::npos || under > dot)
     return bad("tile path must be {level}/{col}_{row}.jpg");
-  const auto level = number(rest.substr(0, slash));
-  const auto col = number(file.substr(0, under));
-  const auto row = number(file.substr(under + 1, dot - under - 1));
+  const auto level = parse_digits(rest.substr(0, slash));
+  const auto col = parse_digits(file.substr(0, under));
+  const auto row = parse_digits(file.substr(under + 1, dot - under - 1));
   if (!level || !col || !row) return bad("tile path must be {level}/{col}_{row}.jpg");
   const std::string_view ext = file.substr(dot + 1);
   if (ext != "jpg" && ext != "png") return bad("tiles are .jpg or .png");

@@ -1,10 +1,11 @@
 #include "protocols/iip/data_queries.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
+
+#include "protocols/identifier.hpp"
 
 namespace tessera::iip {
 namespace {
@@ -17,11 +18,8 @@ Error bad(std::string message) {
 
 // A non-negative decimal integer filling all of `s`.
 std::optional<std::int64_t> number(std::string_view s) {
-  std::int64_t v = 0;
-  if (s.empty() || s.size() > 13) return std::nullopt;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size() || v < 0 || v > max_coordinate)
-    return std::nullopt;
+  auto v = parse_digits(s, 13);
+  if (!v || *v > max_coordinate) return std::nullopt;
   return v;
 }
 

@@ -12,26 +12,8 @@ constexpr std::string_view properties_name = "ImageProperties.xml";
 constexpr std::string_view group_prefix = "TileGroup";
 
 // A non-negative decimal number of at most 9 digits (no sign, no spaces).
-std::optional<std::int64_t> number(std::string_view s) {
-  if (s.empty() || s.size() > 9) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
 Error bad(std::string message) {
   return make_error(Errc::bad_request, "Zoomify: " + message);
-}
-
-Result<std::string> decode_identifier(std::string_view encoded) {
-  if (encoded.empty()) return bad("missing image identifier");
-  auto id = percent_decode(encoded);
-  if (!id) return bad("malformed percent-encoding");
-  if (id->empty()) return bad("missing image identifier");
-  return std::move(*id);
 }
 
 }  // namespace
@@ -56,7 +38,7 @@ Result<ParsedRequest> parse(std::string_view path) {
   if (group_at == std::string_view::npos) return bad("expected {identifier}/TileGroup{g}/...");
   const std::string_view group = head.substr(group_at + 1);
   if (!group.starts_with(group_prefix)) return bad("expected TileGroup{g}");
-  const auto g = number(group.substr(group_prefix.size()));
+  const auto g = parse_digits(group.substr(group_prefix.size()));
   if (!g) return bad("malformed TileGroup number");
 
   const auto dot = file.rfind('.');
@@ -66,9 +48,9 @@ Result<ParsedRequest> parse(std::string_view path) {
   const auto d1 = stem.find('-');
   const auto d2 = d1 == std::string_view::npos ? d1 : stem.find('-', d1 + 1);
   if (d2 == std::string_view::npos) return bad("tile name must be {z}-{x}-{y}.jpg");
-  const auto z = number(stem.substr(0, d1));
-  const auto x = number(stem.substr(d1 + 1, d2 - d1 - 1));
-  const auto y = number(stem.substr(d2 + 1));
+  const auto z = parse_digits(stem.substr(0, d1));
+  const auto x = parse_digits(stem.substr(d1 + 1, d2 - d1 - 1));
+  const auto y = parse_digits(stem.substr(d2 + 1));
   if (!z || !x || !y) return bad("tile name must be {z}-{x}-{y}.jpg");
 
   auto id = decode_identifier(head.substr(0, group_at));
