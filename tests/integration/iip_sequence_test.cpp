@@ -178,7 +178,10 @@ std::string spectra_doc(const std::vector<std::pair<std::string, double>>& point
 
 std::string join(const std::vector<int>& v) {
   std::string out;
-  for (int a : v) out += (out.empty() ? "" : ",") + std::to_string(a);
+  for (int a : v) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(a);
+  }
   return out;
 }
 
@@ -317,9 +320,11 @@ TEST_CASE("iip sequences: PFL profiles of an image and of a series", "[iip][sequ
 
 TEST_CASE("iip sequences: a stack's pages are its views", "[iip][sequence]") {
   const TiffSpec spec = stack_spec();
-  CHECK(iip("FIF=stack.tif&OBJ=Horizontal-views").body == "\r\nHorizontal-views:0 1 2\r\n");
+  // 80x60 in 64x64 tiles: a computed 40x30 level below it, so resolution 1 is the full page.
+  CHECK(iip("FIF=stack.tif&OBJ=Horizontal-views&OBJ=Resolution-number").body ==
+        "\r\nHorizontal-views:0 1 2\r\nResolution-number:2\r\n");
   for (int page = 0; page < 3; ++page) {
-    const Raster p = png("FIF=stack.tif&SDS=" + std::to_string(page) + "&PTL=0,1");  // x 64..79
+    const Raster p = png("FIF=stack.tif&SDS=" + std::to_string(page) + "&PTL=1,1");  // x 64..79
     INFO("page " << page);
     REQUIRE(p.width == 16);
     REQUIRE(p.height == 60);
@@ -334,7 +339,7 @@ TEST_CASE("iip sequences: a stack's pages are its views", "[iip][sequence]") {
   std::vector<std::pair<std::string, double>> points;
   for (int page = 0; page < 3; ++page)
     points.emplace_back(std::to_string(page), written_value(spec, page, 0, 64 + 5, 7, 0) / 255.0);
-  const auto r = iip("FIF=stack.tif&SPECTRA=0,1,5,7");
+  const auto r = iip("FIF=stack.tif&SPECTRA=1,1,5,7");
   REQUIRE(r.status == 200);
   CHECK(r.body == spectra_doc(points));
 }
@@ -342,8 +347,8 @@ TEST_CASE("iip sequences: a stack's pages are its views", "[iip][sequence]") {
 TEST_CASE("iip sequences: an unreadable tile is an IIP error, and the server goes on",
           "[iip][sequence]") {
   for (const char* q :
-       {"FIF=corrupt.tif&JTL=0,0", "FIF=corrupt.tif&PTL=0,3", "FIF=corrupt.tif&WID=50&CVT=jpeg",
-        "FIF=corrupt.tif&PFL=0:3,2-9,2", "FIF=corrupt.tif&SPECTRA=0,0,1,1"}) {
+       {"FIF=corrupt.tif&JTL=0,0", "FIF=corrupt.tif&PTL=1,3", "FIF=corrupt.tif&WID=50&CVT=jpeg",
+        "FIF=corrupt.tif&PFL=1:3,2-9,2", "FIF=corrupt.tif&SPECTRA=1,0,1,1"}) {
     const auto r = iip(q);
     INFO(q << " -> " << r.status << " " << r.body);
     CHECK((r.status >= 500 || r.status == 404));
