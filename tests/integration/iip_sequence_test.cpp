@@ -105,6 +105,10 @@ struct Tree {
           r.row(y)[x] = static_cast<std::uint8_t>(ms_value(wl, x, y));
       REQUIRE_FALSE(write_pyramid_tiff(root / ("ms_pyr_" + std::to_string(wl) + "_090.tif"), r, o));
     }
+    // Files beside the views that are no images: a backup that sorts before ".tif", and a note
+    // whose name looks like a view of its own.
+    std::ofstream(root / "obj_pyr_090_080.bak") << "not an image";
+    std::ofstream(root / "obj_pyr_200_090.txt") << "not an image";
     write_tiff(root / "stack.tif", stack_spec());
     write_tiff(root / "corrupt.tif", corrupt_spec());
     spoil_tiles(root / "corrupt.tif");
@@ -219,6 +223,7 @@ TEST_CASE("iip sequences: SDS and JTLS select the view", "[iip][sequence]") {
             obj_spec(h, v).width);
     }
   CHECK(png("FIF=obj&SDS=45,80&CVT=png").width == obj_spec(45, 80).width);
+  check_error("FIF=obj&SDS=200,90&JTL=0,0", 404, "2 4 SDS");  // only a .txt has that name
   // SDS=x alone keeps the current vertical angle (there is no view at vertical 0).
   CHECK(jpeg_width("FIF=obj&SDS=45&JTL=0,0") == obj_spec(45, 90).width);
   CHECK(jpeg_width("FIF=obj&SDS=45,80&SDS=90&JTL=0,0") == obj_spec(90, 80).width);
