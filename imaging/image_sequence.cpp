@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <set>
@@ -32,10 +33,21 @@ std::optional<int> parse_angle(std::string_view s) {
   return v;
 }
 
+// Only image files are views: a backup or note named like one ("x_pyr_000_090.bak", which
+// sorts before ".tif") must neither take a view's place nor add a view (iipsrv globs one
+// image extension).
+bool image_extension(std::string_view ext) {
+  std::string e(ext);
+  for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view known : {"tif", "tiff", "ptif", "jp2", "jpx", "j2k", "jpg", "jpeg"})
+    if (e == known) return true;
+  return false;
+}
+
 // "{h}_{v}.{ext}" -> (h, v).
 std::optional<std::pair<int, int>> parse_view(std::string_view rest) {
   const auto dot = rest.find('.');
-  if (dot == std::string_view::npos || dot + 1 == rest.size()) return std::nullopt;
+  if (dot == std::string_view::npos || !image_extension(rest.substr(dot + 1))) return std::nullopt;
   const std::string_view angles = rest.substr(0, dot);
   const auto sep = angles.find('_');
   if (sep == std::string_view::npos) return std::nullopt;

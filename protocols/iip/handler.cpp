@@ -436,7 +436,10 @@ Reply Handler::data_query(const Session& s, const Command& c) const {
     Result<std::string> text = pfl ? profile_json(*series, *pfl) : spectra_xml(*series, *spectra);
     if (!text) {
       if (text.error().code == Errc::bad_request) return iip_error(bad_argument(raw));
-      return error_response(text.error());
+      // Still IIP's form (was plain text): a tile past the grid is out of range, as JTL's is;
+      // pixels that cannot be read are a render failure.
+      if (text.error().code == Errc::not_found) return iip_error(out_of_range(raw));
+      return render_error(text.error());
     }
     const std::string type = pfl ? "application/json" : "application/xml";
     Response r =
