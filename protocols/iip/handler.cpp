@@ -391,7 +391,9 @@ Reply Handler::convert(const Session& s, const OutputFormat& format) const {
 
 // The images a data query reads across: a sequence's horizontal views (the wavelengths of a
 // multispectral series) at the current vertical angle, else a stack's pages, else the image.
-Result<std::vector<SpectralImage>> Handler::spectral_series(const Session& s) const {
+// `versions` gets what identifies the files read, for the answer's validators.
+Result<std::vector<SpectralImage>> Handler::spectral_series(const Session& s,
+                                                            std::string& versions) const {
   std::vector<SpectralImage> series;
   Engine& engine = service_.engine();
   if (s.sequence) {
@@ -400,6 +402,7 @@ Result<std::vector<SpectralImage>> Handler::spectral_series(const Session& s) co
       if (!id) continue;
       auto file = engine.resolve(*id);
       if (!file) return file.error();
+      versions += ImageTarget{*file, 0}.key() + ";";
       auto src = engine.open_source(*file);
       if (!src) return src.error();
       series.push_back({std::to_string(h), std::move(src.value())});
@@ -431,7 +434,8 @@ Reply Handler::data_query(const Session& s, const Command& c) const {
   }
   // Both read pixels (SPECTRA opens every image of the series): on a worker.
   return Deferred{[this, copy = *s.request, s, pfl, spectra, raw = c.raw_name]() -> Response {
-    auto series = spectral_series(s);
+    std::string versions;
+    auto series = spectral_series(s, versions);
     if (!series) return iip_error(image_error(series.error()));
     Result<std::string> text = pfl ? profile_json(*series, *pfl) : spectra_xml(*series, *spectra);
     if (!text) {
@@ -442,8 +446,8 @@ Reply Handler::data_query(const Session& s, const Command& c) const {
       return render_error(text.error());
     }
     const std::string type = pfl ? "application/json" : "application/xml";
-    Response r =
-        service_.document(copy, *s.target, "iip|" + s.query, type, [&] { return text.value(); });
+    Response r = service_.document(copy, *s.target, "iip|" + s.query + "|" + versions, type,
+                                   [&] { return text.value(); });
     powered(r);
     return r;
   }};

@@ -42,7 +42,7 @@ class Handler {
   Reply open_then_run(Session s) const;
   // FIF named no file: looks for an image sequence of that stem and selects its default view.
   std::optional<IipError> open_sequence(Session& s) const;
-  Result<std::vector<SpectralImage>> spectral_series(const Session& s) const;
+  Result<std::vector<SpectralImage>> spectral_series(const Session& s, std::string& versions) const;
   Reply tile(const Session& s, const OutputFormat& format, int resolution,
              std::int64_t index) const;
   Reply convert(const Session& s, const OutputFormat& format) const;

@@ -394,3 +394,32 @@ TEST_CASE("iip sequences: stems cannot leave the root", "[iip][sequence]") {
   check_error("FIF=obj&SDS=180,90&JTL=0,0", 404, "2 4 SDS");
   check_error("FIF=obj_pyr_180_090.tif&JTL=0,0", 404, "1 1 FIF");
 }
+
+TEST_CASE("iip sequences: a data answer changes when any file of the series does",
+          "[iip][sequence]") {
+  TempDir dir;
+  auto write = [&](int wl, std::uint8_t value) {
+    Raster r(8, 8, 1);
+    std::fill(r.data.begin(), r.data.end(), value);
+    REQUIRE_FALSE(write_pyramid_tiff(dir.path() / ("s_pyr_" + std::to_string(wl) + "_090.tif"), r));
+  };
+  write(400, 51);
+  write(500, 102);
+  ServerProcess local({"--root", dir.path().string()});
+  const std::string target = "/iip?FIF=s&SPECTRA=0,0,1,1";
+  const auto first = http_get(local.port(), target);
+  REQUIRE(first.status == 200);
+  CHECK(first.body == spectra_doc({{"400", 0.2}, {"500", 0.4}}));
+  const std::string etag = first.header("etag");
+  REQUIRE_FALSE(etag.empty());
+  CHECK(http_get(local.port(), target, {{"If-None-Match", etag}}).status == 304);
+
+  // Not the file FIF's view shows (400), but another wavelength's.
+  write(500, 153);
+  std::filesystem::last_write_time(
+      dir.path() / "s_pyr_500_090.tif",
+      std::filesystem::last_write_time(dir.path() / "s_pyr_500_090.tif") + std::chrono::seconds(5));
+  const auto second = http_get(local.port(), target, {{"If-None-Match", etag}});
+  REQUIRE(second.status == 200);
+  CHECK(second.body == spectra_doc({{"400", 0.2}, {"500", 0.6}}));
+}
