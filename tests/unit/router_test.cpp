@@ -157,3 +157,37 @@ TEST_CASE("router: health and metrics") {
   CHECK_THAT(*metrics.body, Catch::Contains("tessera_open_connections"));
   CHECK_THAT(*metrics.body, Catch::Contains("tessera_worker_queue_depth"));
 }
+
+TEST_CASE("router: iipsrv's paths reach IIP, and its protocol forms reach their handlers") {
+  Fixture f;
+  // IIP on both paths, answered in IIP's text form.
+  for (const char* path : {"/fcgi-bin/iipsrv.fcgi", "/iip"}) {
+    const Response r = f.get(std::string(path) + "?FIF=img.tif&OBJ=Max-size");
+    CHECK(r.status == 200);
+    CHECK(r.header("content-type") == "application/vnd.netfpx");
+    REQUIRE(r.body);
+    CHECK(*r.body == "\r\nMax-size:1000 700\r\n");
+  }
+  // ?Zoomify=, ?DeepZoom=, ?IIIF= (names in any case) go to those protocols.
+  const Response z = f.get("/fcgi-bin/iipsrv.fcgi?zoomify=img.tif/ImageProperties.xml");
+  CHECK(z.status == 200);
+  REQUIRE(z.body);
+  CHECK(z.body->starts_with("<IMAGE_PROPERTIES WIDTH=\"1000\" HEIGHT=\"700\""));
+  const Response d = f.get("/iip?DEEPZOOM=img.tif.dzi");
+  CHECK(d.status == 200);
+  REQUIRE(d.body);
+  CHECK(d.body->find("<Size Width=\"1000\" Height=\"700\"/>") != std::string::npos);
+  const Response i = f.get("/fcgi-bin/iipsrv.fcgi?IIIF=img.tif/info.json");
+  CHECK(i.status == 200);
+  REQUIRE(i.body);
+  CHECK(nlohmann::json::parse(*i.body)["width"] == 1000);
+  // Other paths are not IIP.
+  CHECK(f.get("/fcgi-bin/other.fcgi?FIF=img.tif&OBJ=Max-size").status == 404);
+  CHECK(f.get("/iipx?FIF=img.tif&OBJ=Max-size").status == 404);
+
+  CHECK(Router::protocol_of("/fcgi-bin/iipsrv.fcgi") == "iip");
+  CHECK(Router::protocol_of("/iip") == "iip");
+  CHECK(Router::protocol_of("/zoomify/a/ImageProperties.xml") == "zoomify");
+  CHECK(Router::protocol_of("/deepzoom/a.dzi") == "deepzoom");
+  CHECK(Router::protocol_of("/iiif/a/info.json") == "iiif");
+}
