@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 2 (and CI): install what is missing, build, and run the whole test suite twice:
 # a Release build, then a build with AddressSanitizer and UndefinedBehaviorSanitizer; then fuzz
-# the TIFF reader for a minute.
+# the TIFF reader for a minute and the request path for half a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
@@ -16,5 +16,5 @@ bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SAN
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest -j "$jobs" --output-on-failure)
 
-echo "== Fuzzing the TIFF reader (60 s)"
+echo "== Fuzzing the TIFF reader (60 s) and the request path (30 s)"
 bash scripts/fuzz.sh 60
