@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 namespace tessera::iip {
 namespace {
 
@@ -69,11 +71,18 @@ std::string colorspace(const ImageInfo& info) {
   return key + ":" + value + "\r\n";
 }
 
+// A JSON string, escaped (tags are free text: quotes, backslashes, control characters; invalid
+// UTF-8 is replaced rather than refused).
+std::string json_string(std::string_view text) {
+  return nlohmann::json(std::string(text))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string metadata_json(const ImageInfo& info) {
   std::string out = "{ ";
   for (const auto& [k, v] : info.metadata) {  // std::map: sorted keys
     if (v.empty() || k == "icc" || k == "xmp") continue;
-    out += "\n\t\"" + k + "\": \"" + v + "\",";
+    out += "\n\t" + json_string(k) + ": " + json_string(v) + ",";
   }
   out.pop_back();  // the last comma, or the space after "{"
   return out + "\n}";
@@ -82,8 +91,8 @@ std::string metadata_json(const ImageInfo& info) {
 std::string stack_json(const std::vector<std::string>& names) {
   std::string out = "[ ";
   for (std::size_t i = 0; i < names.size(); ++i)
-    out += "\n\t{\n\t\t\"id\": " + std::to_string(i) + ",\n\t\t\"name\": \"" + names[i] +
-           "\",\n\t\t\"scale\": 1\n\t},";
+    out += "\n\t{\n\t\t\"id\": " + std::to_string(i) + ",\n\t\t\"name\": " + json_string(names[i]) +
+           ",\n\t\t\"scale\": 1\n\t},";
   out.pop_back();
   return out + "\n]";
 }

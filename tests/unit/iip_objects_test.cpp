@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "protocols/iip/objects.hpp"
 
 using namespace tessera;
@@ -97,17 +99,24 @@ TEST_CASE("iip objects: metadata values, JSON and unknown objects", "[iip]") {
   CHECK(json.content_type == "application/json");
   CHECK(json.text() ==
         "{ \n\t\"creator\": \"Someone\",\n\t\"rights\": \"CC0\",\n\t\"title\": \"A title\"\n}");
+  // Free text is escaped: the document stays JSON whatever a tag holds.
+  info.metadata = {{"title", "say \"hi\"\\ \n\t\x01 \xff"}};
+  ObjBody escaped;
+  REQUIRE_FALSE(append_object("metadata", c, escaped));
+  const auto doc = nlohmann::json::parse(escaped.text());
+  CHECK(doc["title"].get<std::string>().starts_with("say \"hi\"\\ \n\t\x01 "));
   info.metadata.clear();
   ObjBody none;
   REQUIRE_FALSE(append_object("metadata", c, none));
   CHECK(none.text() == "{\n}");
 
-  c.stack_names = {"a", "b"};
+  c.stack_names = {"a\"", "b"};
   ObjBody stack;
   REQUIRE_FALSE(append_object("stack", c, stack));
-  CHECK(stack.text() ==
-        "[ \n\t{\n\t\t\"id\": 0,\n\t\t\"name\": \"a\",\n\t\t\"scale\": 1\n\t},\n\t{\n\t\t\"id\": "
-        "1,\n\t\t\"name\": \"b\",\n\t\t\"scale\": 1\n\t}\n]");
+  CHECK(
+      stack.text() ==
+      "[ \n\t{\n\t\t\"id\": 0,\n\t\t\"name\": \"a\\\"\",\n\t\t\"scale\": 1\n\t},\n\t{\n\t\t\"id\": "
+      "1,\n\t\t\"name\": \"b\",\n\t\t\"scale\": 1\n\t}\n]");
 
   ObjBody bad;
   auto e = append_object("bogus", c, bad);
