@@ -50,31 +50,31 @@ class ImageService {
   // The file an identifier names (confined to the root) and the page it selects.
   Result<ImageTarget> locate(std::string_view identifier) const;
 
-  // Calls use(request, source) with the target's open image: at once when it is already open,
-  // else as Deferred work that opens it first (the request is copied for that work). Errors
-  // opening the file become error responses. A template so the cached path costs no allocation.
+  // The target's image if it is already open (cheap), else nullptr.
+  std::shared_ptr<const ImageSource> cached(const ImageTarget& target) const {
+    return engine_.cached_source(target.file, target.page);
+  }
+
+  // Calls use(request, target, source) with the target's open image: at once when it is
+  // already open, else as Deferred work that opens it first (the request is copied for that
+  // work). Errors opening the file become error responses. A template, and the target is
+  // copied only for deferred work, so the cached path costs no allocation.
   template <class Use>
   Reply with_source(const Request& request, const ImageTarget& target, Use&& use) const {
-    if (auto source = engine_.cached_source(target.file, target.page)) return use(request, source);
+    if (auto source = cached(target)) return use(request, target, source);
     return Deferred{[this, target, use = std::forward<Use>(use), copy = request]() mutable {
       auto source = engine_.open_source(target.file, target.page);
       if (!source) return error_response(source.error());
-      return resolve_now(use(copy, *source));
+      return resolve_now(use(copy, target, *source));
     }};
   }
 
-  // locate() then with_source(): use(request, target, source), or the error response.
+  // locate() then with_source(), or the error response.
   template <class Use>
   Reply with_image(const Request& request, std::string_view identifier, Use&& use) const {
     auto target = locate(identifier);
     if (!target) return error_response(target.error());
-    const ImageTarget& t = target.value();
-    return with_source(
-        request, t,
-        [t, use = std::forward<Use>(use)](
-            const Request& req, const std::shared_ptr<const ImageSource>& source) mutable {
-          return use(req, t, source);
-        });
+    return with_source(request, target.value(), std::forward<Use>(use));
   }
 
   // Adds protocol headers to a response (200 or 304) before it is sent.

@@ -76,10 +76,12 @@ Reply Handler::handle(const Request& request, std::string_view rest) const {
   t.id += '/';
   t.id += percent_encode(t.parsed.identifier);
 
-  const ImageTarget image_target = t.image;  // t moves into the callback below
+  // The hot path (an open image) answers from `t` as it is; only deferred work copies it.
+  if (auto source = service_.cached(t.image)) return respond(t, source);
+  const ImageTarget target = t.image;  // t moves into the work below
   return service_.with_source(
-      request, image_target,
-      [this, t = std::move(t)](const Request& req,
+      request, target,
+      [this, t = std::move(t)](const Request& req, const ImageTarget&,
                                const std::shared_ptr<const ImageSource>& src) mutable {
         t.request = &req;  // the copy made for deferred work
         return respond(t, src);
