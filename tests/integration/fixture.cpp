@@ -217,4 +217,16 @@ nlohmann::ordered_json get_info(std::uint16_t port, const std::string& target,
   return nlohmann::ordered_json::parse(r.body);
 }
 
+HttpResponse iip_get(std::uint16_t port, const std::string& query) {
+  return http_get(port, "/fcgi-bin/iipsrv.fcgi?" + query);
+}
+
+Raster iip_png(std::uint16_t port, const std::string& query) {
+  const auto r = iip_get(port, query);
+  INFO(query << " -> " << r.status << " " << r.body.substr(0, 80));
+  REQUIRE(r.status == 200);
+  REQUIRE(r.header("content-type") == "image/png");
+  return decode_image("png", r.body);
+}
+
 }  // namespace tessera::testing

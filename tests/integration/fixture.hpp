@@ -98,6 +98,11 @@ std::string link_target(const std::string& link_header, const std::string& rel);
 // "http://127.0.0.1:<port>", the origin of a test server's absolute URLs.
 std::string origin(std::uint16_t port);
 
+// GETs iipsrv's path with an IIP query.
+HttpResponse iip_get(std::uint16_t port, const std::string& query);
+// The same for an IIP query answered with a PNG (required: 200, image/png), decoded.
+Raster iip_png(std::uint16_t port, const std::string& query);
+
 // GETs a info.json (which must answer 200) and parses it, keeping the key order.
 nlohmann::ordered_json get_info(std::uint16_t port, const std::string& target,
                                 const std::map<std::string, std::string>& headers = {});

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "imaging/pyramid_writer.hpp"
+#include "tests/integration/fixture.hpp"
 #include "tests/support/reference_decoders.hpp"
 #include "tests/support/test_support.hpp"
 #include "tests/support/tiff_writer.hpp"
@@ -133,7 +134,7 @@ std::unique_ptr<ServerProcess>& server() {
 }
 
 HttpResponse iip(const std::string& query) {
-  return http_get(server()->port(), "/fcgi-bin/iipsrv.fcgi?" + query);
+  return iip_get(server()->port(), query);
 }
 
 // The error body iipsrv writes: "Error/<length>:<class> <code> <argument>\r\n".
@@ -159,11 +160,7 @@ std::int64_t jpeg_width(const std::string& query) {
 }
 
 Raster png(const std::string& query) {
-  const auto r = iip(query);
-  INFO(query << " -> " << r.status << " " << r.body.substr(0, 80));
-  REQUIRE(r.status == 200);
-  REQUIRE(r.header("content-type") == "image/png");
-  return libpng_decode(r.body).pixels;
+  return iip_png(server()->port(), query);
 }
 
 std::string reflectance(double v) {

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "imaging/pyramid_writer.hpp"
+#include "tests/integration/fixture.hpp"
 #include "tests/support/reference_decoders.hpp"
 #include "tests/support/test_support.hpp"
 #include "tests/support/tiff_writer.hpp"
@@ -87,15 +88,11 @@ std::unique_ptr<ServerProcess>& server() {
 }
 
 HttpResponse iip(const std::string& query) {
-  return http_get(server()->port(), "/fcgi-bin/iipsrv.fcgi?" + query);
+  return iip_get(server()->port(), query);
 }
 
 Raster png(const std::string& query) {
-  const auto r = iip(query);
-  INFO(query << " -> " << r.status << " " << r.body.substr(0, 80));
-  REQUIRE(r.status == 200);
-  REQUIRE(r.header("content-type") == "image/png");
-  return libpng_decode(r.body).pixels;
+  return iip_png(server()->port(), query);
 }
 
 int at(const Raster& r, std::int64_t x, std::int64_t y, int band = 0) {
