@@ -12,7 +12,6 @@
 
 #include "imaging/pyramid_writer.hpp"
 #include "tests/integration/fixture.hpp"
-#include "tests/support/reference_decoders.hpp"
 #include "tests/support/test_support.hpp"
 #include "tests/support/tiff_writer.hpp"
 
