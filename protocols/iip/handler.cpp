@@ -56,11 +56,16 @@ void to_full(std::int64_t lo, std::int64_t hi, std::int64_t level, std::int64_t 
   out_len = std::max<std::int64_t>(1, end - out_lo);
 }
 
+// The file name's stem, safe inside a quoted header parameter: file names may hold quotes,
+// backslashes or control characters, which must not reach a header.
 std::string stem_of(std::string_view identifier) {
   auto slash = identifier.find_last_of('/');
   if (slash != std::string_view::npos) identifier.remove_prefix(slash + 1);
   auto dot = identifier.rfind('.');
-  return std::string(identifier.substr(0, dot == 0 ? identifier.size() : dot));
+  std::string stem(identifier.substr(0, dot == 0 ? identifier.size() : dot));
+  for (char& c : stem)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"' || c == '\\') c = '_';
+  return stem;
 }
 
 }  // namespace

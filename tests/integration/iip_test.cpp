@@ -256,3 +256,13 @@ TEST_CASE("iip over http: a viewer's URL works unchanged", "[iip]") {
   CHECK(j.width == 64);
   CHECK(j.height == 64);
 }
+
+TEST_CASE("iip over http: CVT's file name is safe in its header", "[iip]") {
+  TempDir dir;
+  REQUIRE_FALSE(write_pyramid_tiff(dir.path() / "a\"b\\c\nd.tif", test_pattern(40, 30, 3)));
+  ServerProcess local({"--root", dir.path().string()});
+  const auto r = iip_get(local.port(), "FIF=a%22b%5Cc%0Ad.tif&WID=20&CVT=jpeg");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("content-disposition") == "inline;filename=\"a_b_c_d.jpg\"");
+  CHECK(decode_jpeg(r.body).width == 20);
+}
