@@ -12,7 +12,9 @@ bash scripts/build.sh build
 (cd build && ctest -j "$jobs" --output-on-failure)
 
 echo "== ASan+UBSan build and tests"
-bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=ON
+# The benchmarks are built (and so compile-checked) once, in the Release build.
+bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=ON \
+  -DTESSERA_BUILD_BENCHMARKS=OFF
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest -j "$jobs" --output-on-failure)
 
