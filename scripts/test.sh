@@ -12,9 +12,10 @@ bash scripts/build.sh build
 (cd build && ctest -j "$jobs" --output-on-failure)
 
 echo "== ASan+UBSan build and tests"
-# The benchmarks are built (and so compile-checked) once, in the Release build.
+# -O1 -g1 halves this build's time against -O2 -g (15 to 8 minutes on 2 cores) and still gives
+# sanitizer reports with file and line. The benchmarks are compile-checked in the Release build.
 bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=ON \
-  -DTESSERA_BUILD_BENCHMARKS=OFF
+  -DTESSERA_BUILD_BENCHMARKS=OFF "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest -j "$jobs" --output-on-failure)
 
