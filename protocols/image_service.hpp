@@ -69,12 +69,19 @@ class ImageService {
     }};
   }
 
-  // locate() then with_source(), or the error response.
-  template <class Use>
-  Reply with_image(const Request& request, std::string_view identifier, Use&& use) const {
-    auto target = locate(identifier);
+  // A parsed request's image (its `identifier` located, then opened): use(request, parsed,
+  // target, source), or the error response. Takes the parsed request so callers need not copy
+  // the identifier out before moving the request into the callback.
+  template <class Parsed, class Use>
+  Reply with_image(const Request& request, Parsed parsed, Use use) const {
+    auto target = locate(parsed.identifier);
     if (!target) return error_response(target.error());
-    return with_source(request, target.value(), std::forward<Use>(use));
+    return with_source(request, target.value(),
+                       [p = std::move(parsed), use = std::move(use)](
+                           const Request& req, const ImageTarget& t,
+                           const std::shared_ptr<const ImageSource>& source) mutable {
+                         return use(req, p, t, source);
+                       });
   }
 
   // Adds protocol headers to a response (200 or 304) before it is sent.

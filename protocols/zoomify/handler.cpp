@@ -9,12 +9,10 @@ Handler::Handler(const ImageService& service) : service_(service) {}
 Reply Handler::handle(const Request& request, std::string_view path) const {
   auto parsed = parse(path);
   if (!parsed) return error_response(parsed.error());
-  const std::string identifier = parsed->identifier;  // `parsed` moves into the callback
   return service_.with_image(
-      request, identifier,
-      [this, p = std::move(parsed.value())](
-          const Request& req, const ImageTarget& target,
-          const std::shared_ptr<const ImageSource>& source) -> Reply {
+      request, std::move(parsed.value()),
+      [this](const Request& req, const ParsedRequest& p, const ImageTarget& target,
+             const std::shared_ptr<const ImageSource>& source) -> Reply {
         const ImageInfo& info = source->info();
         if (info.width() < 1 || info.height() < 1) return error_response(image_unreadable("size"));
         const Grid grid(info.width(), info.height());
