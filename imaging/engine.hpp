@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cache/lru_cache.hpp"
+#include "cache/second_level_cache.hpp"
 #include "imaging/encoder.hpp"
 #include "imaging/image_root.hpp"
 #include "imaging/image_source.hpp"
@@ -23,6 +24,10 @@ struct EngineOptions {
   std::size_t max_open_images = 1000;  // headers kept, with their open files
   SourceOptions sources;
   std::size_t response_cache_bytes = 256u << 20;
+  // Send a stored JPEG/WebP tile as it is when a view is exactly that tile (no decode/encode).
+  bool passthrough = true;
+  // Optional cache shared with other instances (memcached); null when not configured.
+  std::shared_ptr<SecondLevelCache> shared_cache;
   EncodeOptions encode;
   RenderSettings render;
   View view_defaults;  // server-wide choices (interpolation, depth, background...) every view
