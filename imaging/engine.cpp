@@ -11,6 +11,15 @@ namespace tessera {
 namespace {
 
 constexpr std::size_t cache_shards = 16;
+// Each shard holds its share of the byte budget, and an entry larger than a shard's share is not
+// kept: small budgets get fewer shards so that large exports still fit.
+constexpr std::size_t min_shard_bytes = 8u << 20;
+
+std::size_t response_shards(std::size_t budget) {
+  std::size_t n = 1;
+  while (n < cache_shards && budget / (n * 2) >= min_shard_bytes) n *= 2;
+  return n;
+}
 
 enum class FileKind { tiff, jpeg, jpeg2000, unknown };
 
@@ -37,7 +46,7 @@ Engine::Engine(const EngineOptions& options)
     : options_(options),
       root_(options.root, options.suffixes),
       sources_(std::max<std::size_t>(options.max_open_images, cache_shards), cache_shards),
-      responses_(options.response_cache_bytes, cache_shards) {}
+      responses_(options.response_cache_bytes, response_shards(options.response_cache_bytes)) {}
 
 namespace {
 

@@ -64,6 +64,7 @@ class Engine {
 
   const EncodeOptions& encode_options() const noexcept { return options_.encode; }
   const View& view_defaults() const noexcept { return options_.view_defaults; }
+  SecondLevelCache* shared_cache() const noexcept { return options_.shared_cache.get(); }
 
   using ResponseCache = ShardedLru<std::string, SharedBytes>;
   ResponseCache& responses() noexcept { return responses_; }

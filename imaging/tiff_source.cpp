@@ -24,6 +24,10 @@ constexpr std::uint32_t max_tile_side = 4096;
 constexpr std::int64_t range_scan_side = 4096;
 
 std::atomic<std::size_t> idle_handles_total{0};
+// The handle pool's counters: a hit reuses an idle handle, a miss opens the file again, an
+// eviction closes a handle the budget has no room for.
+std::atomic<std::uint64_t> handle_hits{0}, handle_misses{0}, handle_evictions{0};
+std::atomic<std::size_t> handle_budget{0};
 
 struct OptionsFree {
   void operator()(TIFFOpenOptions* o) const noexcept { TIFFOpenOptionsFree(o); }
@@ -90,6 +94,17 @@ std::unique_ptr<TiffSource::Handle> open_handle(const std::filesystem::path& pat
 
 }  // namespace
 
+CacheStats tiff_handle_stats() {
+  CacheStats s;
+  s.hits = handle_hits.load();
+  s.misses = handle_misses.load();
+  s.evictions = handle_evictions.load();
+  s.entries = idle_handles_total.load();
+  s.cost = s.entries;
+  s.capacity = handle_budget.load();
+  return s;
+}
+
 std::unique_ptr<TiffSource::Handle> TiffSource::File::acquire() {
   {
     std::lock_guard lock(mutex);
@@ -97,9 +112,11 @@ std::unique_ptr<TiffSource::Handle> TiffSource::File::acquire() {
       auto handle = std::move(idle.back());
       idle.pop_back();
       --idle_handles_total;
+      ++handle_hits;
       return handle;
     }
   }
+  ++handle_misses;
   return open_handle(path);
 }
 
@@ -109,7 +126,11 @@ void TiffSource::File::release(std::unique_ptr<Handle> handle) {
   std::lock_guard lock(mutex);
   // Beyond the budget the handle is closed: a busy server keeps at most that many files open
   // while idle, plus one per worker in use.
-  if (idle_handles_total.load() >= options.max_open_files) return;
+  handle_budget = options.max_open_files;
+  if (idle_handles_total.load() >= options.max_open_files) {
+    ++handle_evictions;
+    return;
+  }
   ++idle_handles_total;
   idle.push_back(std::move(handle));
 }

@@ -11,9 +11,13 @@
 #include <optional>
 #include <vector>
 
+#include "cache/lru_cache.hpp"
 #include "imaging/image_source.hpp"
 
 namespace tessera {
+
+// The pool of idle libtiff handles shared by all open TIFF images (process-wide counters).
+CacheStats tiff_handle_stats();
 
 class TiffSource final : public ImageSource {
  public:

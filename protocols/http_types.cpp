@@ -2,6 +2,10 @@
 
 #include <strings.h>
 
+#include <spdlog/spdlog.h>
+
+#include <future>
+
 namespace tessera {
 
 std::string_view Request::header(std::string_view lower_name) const {
@@ -37,8 +41,30 @@ std::string_view Response::header(std::string_view name) const {
   return {};
 }
 
+Production produce(const Coalesced& work) {
+  try {
+    return work.compute();
+  } catch (const std::exception& e) {
+    // Every waiter must get an answer, so nothing may escape past finish().
+    spdlog::error("computing {} failed: {}", work.key, e.what());
+    return make_error(Errc::internal, "internal error");
+  }
+}
+
 Response resolve_now(Reply reply) {
   if (auto* deferred = std::get_if<Deferred>(&reply)) return deferred->work();
+  if (auto* shared = std::get_if<Coalesced>(&reply)) {
+    // Blocks while another thread computes the same key: only workers and tests get here.
+    auto done = std::make_shared<std::promise<Response>>();
+    auto answer = done->get_future();
+    const bool first = shared->group->join(
+        shared->key,
+        [done, respond = shared->respond](const Production& p) { done->set_value(respond(p)); });
+    if (first) shared->group->finish(shared->key, produce(*shared));
+    Response response = answer.get();
+    if (!first) response.cache = CacheOutcome::coalesced;
+    return response;
+  }
   return std::get<Response>(std::move(reply));
 }
 

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "cache/coalescer.hpp"
 #include "imaging/engine.hpp"
 #include "imaging/error.hpp"
 
@@ -26,7 +27,9 @@ struct Request {
   std::string_view query() const;  // after '?', or empty
 };
 
-enum class CacheOutcome { none, hit, miss };
+// How a response's body was obtained: computed here, from the local cache, from the cache
+// shared with other instances, or from a concurrent identical request's computation.
+enum class CacheOutcome { none, hit, miss, shared, coalesced };
 
 struct Response {
   unsigned status = 200;
@@ -45,7 +48,29 @@ struct Deferred {
   std::function<Response()> work;
 };
 
-using Reply = std::variant<Response, Deferred>;
+// Encoded bytes and where they came from: what one computation hands to every request waiting
+// for it.
+struct Produced {
+  SharedBytes bytes;
+  CacheOutcome outcome = CacheOutcome::miss;
+};
+using Production = Result<Produced>;
+
+// A cache miss that identical concurrent requests share: the first request with `key` runs
+// `compute` on a worker; the others wait in `group` without holding a thread. Each request then
+// builds its own response (its protocol's headers) from the result with `respond`, which is
+// cheap and may run on any thread.
+struct Coalesced {
+  Coalescer<Production>* group = nullptr;
+  std::string key;
+  std::function<Production()> compute;
+  std::function<Response(const Production&)> respond;
+};
+
+using Reply = std::variant<Response, Deferred, Coalesced>;
+
+// Runs work.compute(), turning an escaping exception into an internal error.
+Production produce(const Coalesced& work);
 
 // Runs deferred work in place; for callers that are already on a worker, and for tests.
 Response resolve_now(Reply reply);

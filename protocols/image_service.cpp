@@ -26,6 +26,14 @@ std::string ImageTarget::key() const {
          ":" + std::to_string(s.mtime_ns) + ":" + std::to_string(page);
 }
 
+std::string ImageService::shared_key_prefix(const ImageTarget& target) const {
+  // Other machines see other devices and inodes: name the file by its place under the root.
+  const FileStamp& s = target.file.stamp;
+  return "img|" + target.file.path.lexically_relative(engine_.root().path()).generic_string() +
+         ":" + std::to_string(s.size) + ":" + std::to_string(s.mtime_ns) + ":" +
+         std::to_string(target.page);
+}
+
 ImageService::ImageService(Engine& engine, ServiceOptions options)
     : engine_(engine), options_(std::move(options)) {}
 
@@ -48,9 +56,11 @@ Reply ImageService::render(const Request& request, const ImageTarget& target,
                            std::shared_ptr<const ImageSource> source, const View& view,
                            const OutputFormat& format, const EncodeOptions& encode,
                            Decorate decorate, ErrorForm error_form) const {
-  // Everything that determines the output bytes.
-  std::string key = "img|" + target.key() + "|" + view.canonical() + "|" +
-                    std::string(format.extension) + "|" + encode.key();
+  // Everything that determines the output bytes: which file version, then what of it.
+  std::string suffix = view.canonical();
+  suffix.insert(0, 1, '|');
+  suffix.append("|").append(format.extension).append("|").append(encode.key());
+  std::string key = "img|" + target.key() + suffix;
   const std::string etag = make_etag(key);
   const std::int64_t mtime = target.file.stamp.mtime_seconds();
 
@@ -63,15 +73,33 @@ Reply ImageService::render(const Request& request, const ImageTarget& target,
     return image_response(format, *cached, CacheOutcome::hit, etag, mtime, options_.cache_control,
                           decorate);
 
-  return Deferred{[this, source = std::move(source), view, &format, encode, key = std::move(key),
-                   etag, mtime, decorate = std::move(decorate), error_form] {
-    auto bytes = engine_.render_encoded(*source, view, format, encode);
-    if (!bytes) return error_form(bytes.error());
-    auto shared = std::make_shared<const std::string>(std::move(bytes.value()));
-    engine_.responses().put(key, shared, shared->size());
-    return image_response(format, std::move(shared), CacheOutcome::miss, etag, mtime,
+  Coalesced work;
+  work.group = &in_flight_;
+  work.key = key;
+  work.compute = [this, source = std::move(source), view, &format, encode, key = std::move(key),
+                  shared_key = shared_key_prefix(target) + suffix]() -> Production {
+    SecondLevelCache* shared = engine_.shared_cache();
+    if (shared) {
+      if (auto found = shared->get(shared_key)) {
+        auto bytes = std::make_shared<const std::string>(std::move(*found));
+        engine_.responses().put(key, bytes, bytes->size());
+        return Produced{std::move(bytes), CacheOutcome::shared};
+      }
+    }
+    auto rendered = engine_.render_encoded(*source, view, format, encode);
+    if (!rendered) return rendered.error();
+    auto bytes = std::make_shared<const std::string>(std::move(rendered.value()));
+    engine_.responses().put(key, bytes, bytes->size());
+    if (shared) shared->put(shared_key, *bytes);
+    return Produced{std::move(bytes), CacheOutcome::miss};
+  };
+  work.respond = [this, &format, etag, mtime, decorate = std::move(decorate),
+                  error_form](const Production& produced) {
+    if (!produced) return error_form(produced.error());
+    return image_response(format, produced->bytes, produced->outcome, etag, mtime,
                           options_.cache_control, decorate);
-  }};
+  };
+  return work;
 }
 
 Response ImageService::document(const Request& request, const ImageTarget& target,

@@ -37,6 +37,8 @@ class ImageService {
 
   Engine& engine() const noexcept { return engine_; }
   const ServiceOptions& options() const noexcept { return options_; }
+  // Requests that waited for an identical concurrent render instead of rendering.
+  std::uint64_t coalesced_requests() const noexcept { return in_flight_.coalesced(); }
 
   // A plain crop-and-scale with the server's view settings (interpolation, background...).
   View view(const Rect& region, std::int64_t width, std::int64_t height) const {
@@ -89,9 +91,10 @@ class ImageService {
   // A protocol's form of an error response (IIP has its own).
   using ErrorForm = Response (*)(const Error&);
   // `view` of `source` encoded as `format`: 304 when the client's copy is current, the cached
-  // bytes when present (inline), else Deferred rendering that fills the cache. Two requests
-  // with the same target, view, format and encoder settings share one cache entry whatever
-  // protocol they came through.
+  // bytes when present (inline), else a Coalesced render that fills the cache (and the shared
+  // cache, when configured). Two requests with the same target, view, format and encoder
+  // settings share one cache entry, and one render when concurrent, whatever protocol they came
+  // through.
   Reply render(const Request& request, const ImageTarget& target,
                std::shared_ptr<const ImageSource> source, const View& view,
                const OutputFormat& format, const EncodeOptions& encode, Decorate decorate = {},
@@ -103,8 +106,12 @@ class ImageService {
                     std::string content_type, const std::function<std::string()>& body) const;
 
  private:
+  // The key prefix for the cache shared with other instances (no device or inode).
+  std::string shared_key_prefix(const ImageTarget& target) const;
+
   Engine& engine_;
   ServiceOptions options_;
+  mutable Coalescer<Production> in_flight_;  // renders running, by response cache key
 };
 
 }  // namespace tessera

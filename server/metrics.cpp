@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "imaging/tiff_source.hpp"
+
 namespace tessera {
 
 void Metrics::record(std::string_view protocol, unsigned status, std::uint64_t bytes,
@@ -16,7 +18,7 @@ void Metrics::record(std::string_view protocol, unsigned status, std::uint64_t b
   bytes_sent_ += bytes;
 }
 
-std::string Metrics::render(const Engine& engine) const {
+std::string Metrics::render(const Engine& engine, std::uint64_t coalesced) const {
   std::ostringstream out;
   {
     std::lock_guard lock(mutex_);
@@ -50,19 +52,32 @@ std::string Metrics::render(const Engine& engine) const {
       << "# TYPE tessera_refused_connections_total counter\n"
       << "tessera_refused_connections_total " << refused_connections.load() << "\n";
 
-  const auto cache = [&out](const char* name, const CacheStats& s) {
-    out << "tessera_cache_hits_total{cache=\"" << name << "\"} " << s.hits << "\n"
-        << "tessera_cache_misses_total{cache=\"" << name << "\"} " << s.misses << "\n"
-        << "tessera_cache_evictions_total{cache=\"" << name << "\"} " << s.evictions << "\n"
-        << "tessera_cache_entries{cache=\"" << name << "\"} " << s.entries << "\n"
-        << "tessera_cache_cost{cache=\"" << name << "\"} " << s.cost << "\n";
-  };
+  // Per cache: hits, misses, evictions and entries; bytes held and the budget where the cache
+  // is measured in bytes, the entry limit where it is counted in entries.
   out << "# TYPE tessera_cache_hits_total counter\n# TYPE tessera_cache_misses_total counter\n"
       << "# TYPE tessera_cache_evictions_total counter\n# TYPE tessera_cache_entries gauge\n"
-      << "# HELP tessera_cache_cost Bytes held (responses) or entries held (images).\n"
-      << "# TYPE tessera_cache_cost gauge\n";
-  cache("responses", engine.response_cache_stats());
-  cache("images", engine.image_cache_stats());
+      << "# TYPE tessera_cache_bytes gauge\n# TYPE tessera_cache_budget_bytes gauge\n"
+      << "# TYPE tessera_cache_max_entries gauge\n";
+  const auto cache = [&out](const char* name, const CacheStats& s, bool in_bytes) {
+    const std::string label = std::string("{cache=\"") + name + "\"} ";
+    out << "tessera_cache_hits_total" << label << s.hits << "\n"
+        << "tessera_cache_misses_total" << label << s.misses << "\n"
+        << "tessera_cache_evictions_total" << label << s.evictions << "\n"
+        << "tessera_cache_entries" << label << s.entries << "\n";
+    if (in_bytes)
+      out << "tessera_cache_bytes" << label << s.cost << "\n"
+          << "tessera_cache_budget_bytes" << label << s.capacity << "\n";
+    else
+      out << "tessera_cache_max_entries" << label << s.capacity << "\n";
+  };
+  cache("responses", engine.response_cache_stats(), true);
+  cache("images", engine.image_cache_stats(), false);
+  cache("file_handles", tiff_handle_stats(), false);
+  if (const auto* shared = engine.shared_cache()) cache("memcached", shared->stats(), true);
+  out << "# HELP tessera_coalesced_requests_total Requests that waited for an identical "
+         "request's render instead of rendering.\n"
+      << "# TYPE tessera_coalesced_requests_total counter\n"
+      << "tessera_coalesced_requests_total " << coalesced << "\n";
   return out.str();
 }
 

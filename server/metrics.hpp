@@ -24,7 +24,8 @@ class Metrics {
   std::atomic<std::int64_t> queue_depth{0};
   std::atomic<std::uint64_t> refused_connections{0};
 
-  std::string render(const Engine& engine) const;
+  // `coalesced`: requests that shared another request's render (ImageService).
+  std::string render(const Engine& engine, std::uint64_t coalesced) const;
 
   // Upper bounds of the latency histogram, in seconds.
   static constexpr std::array<double, 12> buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

@@ -114,8 +114,8 @@ Reply Router::route(const Request& request) const {
   }
   if (path == "/health") return health();
   if (path == "/metrics") {
-    Response r =
-        make_response(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(engine_));
+    Response r = make_response(200, "text/plain; version=0.0.4; charset=utf-8",
+                               metrics_.render(engine_, service_.coalesced_requests()));
     r.set("Cache-Control", "no-store");
     return r;
   }

@@ -26,6 +26,7 @@ struct Session::Slot {
   unsigned status = 0;
   std::uint64_t body_bytes = 0;
   CacheOutcome cache = CacheOutcome::none;
+  bool waited = false;  // joined an identical request's render instead of rendering
 };
 
 namespace {
@@ -49,6 +50,10 @@ std::string_view cache_label(CacheOutcome c) {
       return "hit";
     case CacheOutcome::miss:
       return "miss";
+    case CacheOutcome::shared:
+      return "shared";
+    case CacheOutcome::coalesced:
+      return "coalesced";
     case CacheOutcome::none:
       break;
   }
@@ -157,11 +162,8 @@ void Session::on_read(beast::error_code ec, std::size_t) {
 
 void Session::run(const std::shared_ptr<Slot>& slot, Reply reply) {
   if (auto* response = std::get_if<Response>(&reply)) return complete(slot, std::move(*response));
-
-  ++ctx_.metrics.queue_depth;
-  net::post(ctx_.workers, [self = shared_from_this(), slot,
-                           work = std::move(std::get<Deferred>(reply).work)] {
-    --self->ctx_.metrics.queue_depth;
+  if (auto* shared = std::get_if<Coalesced>(&reply)) return run_coalesced(slot, std::move(*shared));
+  work_on_pool([self = shared_from_this(), slot, work = std::move(std::get<Deferred>(reply).work)] {
     Response response;
     try {
       response = work();
@@ -169,10 +171,38 @@ void Session::run(const std::shared_ptr<Slot>& slot, Reply reply) {
       spdlog::error("request {} failed: {}", slot->request.target, e.what());
       response = error_response(make_error(Errc::internal, "internal error"));
     }
-    net::post(self->stream_.get_executor(), [self, slot, r = std::move(response)]() mutable {
-      self->complete(slot, std::move(r));
-    });
+    self->deliver(slot, std::move(response));
   });
+}
+
+void Session::run_coalesced(const std::shared_ptr<Slot>& slot, Coalesced work) {
+  auto* group = work.group;
+  const bool first = group->join(
+      work.key, [self = shared_from_this(), slot, respond = std::move(work.respond)](
+                    const Production& produced) { self->deliver(slot, respond(produced)); });
+  // A waiter holds no thread: the first request's worker answers it too. (Setting `waited` is
+  // safe: the answer reaches this strand only after this handler returns.)
+  if (!first) {
+    slot->waited = true;
+    return;
+  }
+  work_on_pool([group, work = std::move(work)] { group->finish(work.key, produce(work)); });
+}
+
+void Session::work_on_pool(std::function<void()> job) {
+  ++ctx_.metrics.queue_depth;
+  net::post(ctx_.workers, [self = shared_from_this(), job = std::move(job)] {
+    --self->ctx_.metrics.queue_depth;
+    job();
+  });
+}
+
+void Session::deliver(const std::shared_ptr<Slot>& slot, Response response) {
+  net::post(stream_.get_executor(),
+            [self = shared_from_this(), slot, r = std::move(response)]() mutable {
+              if (slot->waited) r.cache = CacheOutcome::coalesced;
+              self->complete(slot, std::move(r));
+            });
 }
 
 void Session::complete(const std::shared_ptr<Slot>& slot, Response response) {

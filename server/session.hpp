@@ -59,6 +59,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void run(const std::shared_ptr<Slot>& slot, Reply reply);
+  void run_coalesced(const std::shared_ptr<Slot>& slot, Coalesced work);
+  void work_on_pool(std::function<void()> job);
+  // From any thread: hands a computed response back to this connection's strand.
+  void deliver(const std::shared_ptr<Slot>& slot, Response response);
   void complete(const std::shared_ptr<Slot>& slot, Response response);
   void reject(const Error& error);  // answer an unreadable request, then close
   void do_write();

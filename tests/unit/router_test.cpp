@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "imaging/pyramid_writer.hpp"
@@ -56,7 +59,7 @@ TEST_CASE("router: a first open is deferred to a worker, later requests are answ
   CHECK(std::holds_alternative<Response>(f.route("/iiif/img.tif/info.json")));
 
   // A tile: rendered on a worker the first time, then served from the response cache inline.
-  CHECK(std::holds_alternative<Deferred>(f.route("/iiif/img.tif/0,0,256,256/256,/0/default.jpg")));
+  CHECK(std::holds_alternative<Coalesced>(f.route("/iiif/img.tif/0,0,256,256/256,/0/default.jpg")));
   const Response miss = f.get("/iiif/img.tif/0,0,256,256/256,/0/default.jpg");
   REQUIRE(miss.status == 200);
   CHECK(miss.cache == CacheOutcome::miss);
@@ -190,4 +193,46 @@ TEST_CASE("router: iipsrv's paths reach IIP, and its protocol forms reach their 
   CHECK(Router::protocol_of("/zoomify/a/ImageProperties.xml") == "zoomify");
   CHECK(Router::protocol_of("/deepzoom/a.dzi") == "deepzoom");
   CHECK(Router::protocol_of("/iiif/a/info.json") == "iiif");
+}
+
+TEST_CASE("router: concurrent identical misses render once, through any protocol", "[coalesce]") {
+  Fixture f;
+  REQUIRE(f.get("/iiif/img.tif/info.json").status == 200);  // opened: later routes are inline
+  // The same bytes asked for through IIIF (two spellings) and IIP; a slow output (PNG of the
+  // full image, rotated) keeps the first render running while the others join it.
+  const std::vector<std::string> targets{
+      "/iiif/img.tif/full/max/30/default.png",
+      "/iiif/img.tif/0,0,1000,700/1000,/30/default.png",
+      "/iiif/img.tif/full/1000,700/30/default.png",
+      "/iiif/img.tif/full/max/30/default.png",
+  };
+  std::vector<Reply> replies;
+  for (const auto& t : targets) replies.push_back(f.route(t));
+  for (const auto& r : replies) REQUIRE(std::holds_alternative<Coalesced>(r));
+  CHECK(std::get<Coalesced>(replies[0]).key == std::get<Coalesced>(replies[1]).key);
+
+  std::vector<Response> responses(replies.size());
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < replies.size(); ++i)
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < static_cast<int>(replies.size())) {
+      }
+      responses[i] = resolve_now(std::move(replies[i]));
+    });
+  for (auto& t : threads) t.join();
+
+  int misses = 0;
+  for (const auto& r : responses) {
+    REQUIRE(r.status == 200);
+    CHECK(r.body == responses[0].body);  // one shared buffer: rendered once
+    if (r.cache == CacheOutcome::miss) ++misses;
+  }
+  CHECK(misses == 1);
+  const std::string metrics = *f.get("/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("tessera_coalesced_requests_total 3"));
+  CHECK_THAT(metrics, Catch::Contains("tessera_cache_entries{cache=\"responses\"} 1"));
+  // Later, the cache answers inline.
+  CHECK(std::holds_alternative<Response>(f.route(targets[2])));
 }
