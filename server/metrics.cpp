@@ -63,6 +63,10 @@ std::string Metrics::render(const Engine& engine) const {
       << "# TYPE tessera_cache_cost gauge\n";
   cache("responses", engine.response_cache_stats());
   cache("images", engine.image_cache_stats());
+  out << "# HELP tessera_passthrough_total Tiles sent as the file stores them, without "
+         "decoding.\n"
+      << "# TYPE tessera_passthrough_total counter\n"
+      << "tessera_passthrough_total " << engine.passthrough_count() << "\n";
   return out.str();
 }
 

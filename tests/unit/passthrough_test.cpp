@@ -16,6 +16,8 @@
 #include "imaging/engine.hpp"
 #include "imaging/passthrough.hpp"
 #include "imaging/watermark.hpp"
+#include "server/config.hpp"
+#include "server/metrics.hpp"
 #include "tests/support/reference_decoders.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -526,4 +528,31 @@ TEST_CASE("passthrough: exact_tile wants a whole stored tile at scale 1", "[pass
   CHECK_FALSE(at(deep));
   info.min_values[0] = 16;  // a stored range (SMinSampleValue) stretches the samples
   CHECK_FALSE(at(make_view({0, 0, 256, 256}, 256, 256)));
+}
+
+TEST_CASE("passthrough: the setting, on by default, and its count in /metrics", "[passthrough]") {
+  const auto load = [](std::vector<std::string> args, std::map<std::string, std::string> env) {
+    args.insert(args.begin(), "tessera");
+    const EnvLookup lookup = [env](const std::string& name) -> std::optional<std::string> {
+      const auto it = env.find(name);
+      return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+    const ConfigOutcome out = load_config(args, lookup, "/root");
+    REQUIRE(out.action == ConfigOutcome::Action::run);
+    return out.config.passthrough;
+  };
+  CHECK(load({}, {}));
+  CHECK_FALSE(load({"--passthrough", "off"}, {}));
+  CHECK_FALSE(load({}, {{"TESSERA_PASSTHROUGH", "0"}}));
+  CHECK(load({"--passthrough=yes"}, {{"TESSERA_PASSTHROUGH", "false"}}));
+  CHECK(EngineOptions{}.passthrough);
+
+  Case c(Spec{});
+  const Metrics metrics;
+  CHECK(metrics.render(*c.engine).find("\ntessera_passthrough_total 0\n") != std::string::npos);
+  REQUIRE(c.get(tile_view(c.info(), 0, 0, 0), "jpg").second);
+  REQUIRE(c.get(tile_view(c.info(), 0, 1, 0), "jpg").second);
+  const std::string text = metrics.render(*c.engine);
+  CHECK(text.find("# TYPE tessera_passthrough_total counter\n") != std::string::npos);
+  CHECK(text.find("\ntessera_passthrough_total 2\n") != std::string::npos);
 }
