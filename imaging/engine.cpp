@@ -5,6 +5,7 @@
 
 #include "imaging/jp2_source.hpp"
 #include "imaging/jpeg_source.hpp"
+#include "imaging/passthrough.hpp"
 #include "imaging/tiff_source.hpp"
 
 namespace tessera {
@@ -109,6 +110,13 @@ Result<std::shared_ptr<const ImageSource>> Engine::open_source(const ResolvedFil
 Result<std::string> Engine::render_encoded(const ImageSource& source, const View& view,
                                            const OutputFormat& format,
                                            const EncodeOptions& options) const {
+  if (options_.passthrough) {
+    auto stored = pass_through(source, view, format, options, options_.encode, options_.render);
+    if (stored) {
+      passthrough_count_.fetch_add(1, std::memory_order_relaxed);
+      return std::move(*stored);
+    }
+  }
   auto rendered = render(source, view, format, options_.render);
   if (!rendered) return rendered.error();
   return format.encode(rendered->pixels, options, rendered->metadata);

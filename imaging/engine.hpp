@@ -4,6 +4,8 @@
 // and holds the cache of encoded responses. It never touches the network; the server runs its
 // blocking calls (open_source, render_encoded) on the worker pool.
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -62,6 +64,11 @@ class Engine {
                                      const OutputFormat& format,
                                      const EncodeOptions& options) const;
 
+  // Responses sent as the file's stored tile bytes (EngineOptions::passthrough).
+  std::uint64_t passthrough_count() const noexcept {
+    return passthrough_count_.load(std::memory_order_relaxed);
+  }
+
   const EncodeOptions& encode_options() const noexcept { return options_.encode; }
   const View& view_defaults() const noexcept { return options_.view_defaults; }
   SecondLevelCache* shared_cache() const noexcept { return options_.shared_cache.get(); }
@@ -81,6 +88,7 @@ class Engine {
   ImageRoot root_;
   ShardedLru<std::string, OpenImage> sources_;
   ResponseCache responses_;
+  mutable std::atomic<std::uint64_t> passthrough_count_{0};
 };
 
 }  // namespace tessera

@@ -377,6 +377,8 @@ Result<StoredTile> TiffSource::read_stored_tile(std::size_t level, std::int64_t 
   tile.codec = d.compression == COMPRESSION_JPEG   ? StoredTile::Codec::jpeg
                : d.compression == COMPRESSION_WEBP ? StoredTile::Codec::webp
                                                    : StoredTile::Codec::other;
+  // Min-is-white samples are inverted on reading: decoded as they are, the bytes show a negative.
+  if (d.photometric == PHOTOMETRIC_MINISWHITE) tile.codec = StoredTile::Codec::other;
   tile.ycbcr = d.photometric == PHOTOMETRIC_YCBCR;
   tile.width = d.tile_width;
   tile.height = d.tile_height;

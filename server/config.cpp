@@ -363,6 +363,10 @@ const std::vector<Setting>& settings() {
          c.image_cache_mb = static_cast<std::size_t>(to_integer(v, 0, 1 << 20));
        },
        [](const C& c) { return std::to_string(c.image_cache_mb); }},
+      {"passthrough", "TESSERA_PASSTHROUGH",
+       "send a stored JPEG or WebP tile as it is when a request asks for exactly that tile",
+       [](C& c, const std::string& v) { c.passthrough = to_bool(v); },
+       [](const C& c) { return std::string(c.passthrough ? "true" : "false"); }},
       {"metadata-cache", "MAX_METADATA_CACHE_SIZE", "number of images kept open with their headers",
        [](C& c, const std::string& v) {
          c.metadata_cache = static_cast<std::size_t>(to_integer(v, 1, 10'000'000));

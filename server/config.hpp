@@ -60,6 +60,7 @@ struct Config {
   std::string attribution;            // default IIIF 2.1 attribution
   std::string iiif_extra_info;        // JSON object merged into info.json
   std::size_t image_cache_mb = 256;   // encoded responses
+  bool passthrough = true;            // stored JPEG/WebP tiles sent without re-encoding
   std::size_t metadata_cache = 1000;  // open images (headers)
   std::size_t max_open_files = 256;   // idle file handles kept across all open images
   int max_layers = 0;                 // JPEG2000 quality layers decoded (0: all)

@@ -78,6 +78,10 @@ std::string Metrics::render(const Engine& engine, std::uint64_t coalesced) const
          "request's render instead of rendering.\n"
       << "# TYPE tessera_coalesced_requests_total counter\n"
       << "tessera_coalesced_requests_total " << coalesced << "\n";
+  out << "# HELP tessera_passthrough_total Tiles sent as the file stores them, without "
+         "decoding.\n"
+      << "# TYPE tessera_passthrough_total counter\n"
+      << "tessera_passthrough_total " << engine.passthrough_count() << "\n";
   return out.str();
 }
 

@@ -34,6 +34,7 @@ int run_server(const Config& config) {
   engine_options.sources.max_open_files = config.max_open_files;
   engine_options.sources.max_layers = config.max_layers;
   engine_options.response_cache_bytes = config.image_cache_mb << 20;
+  engine_options.passthrough = config.passthrough;
   engine_options.encode.jpeg_quality = config.jpeg_quality;
   engine_options.encode.jpeg_subsampling = config.jpeg_subsampling;
   engine_options.encode.png_compression = config.png_quality;
