@@ -64,6 +64,7 @@ class Engine {
                                      const OutputFormat& format,
                                      const EncodeOptions& options) const;
 
+  bool passes_through() const noexcept { return options_.passthrough; }
   // Responses sent as the file's stored tile bytes (EngineOptions::passthrough).
   std::uint64_t passthrough_count() const noexcept {
     return passthrough_count_.load(std::memory_order_relaxed);

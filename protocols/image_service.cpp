@@ -60,6 +60,8 @@ Reply ImageService::render(const Request& request, const ImageTarget& target,
   std::string suffix = view.canonical();
   suffix.insert(0, 1, '|');
   suffix.append("|").append(format.extension).append("|").append(encode.key());
+  // Pass-through changes the bytes (not the pixels) of some tiles: the ETag must differ.
+  if (engine_.passes_through()) suffix.append("|pt");
   std::string key = "img|" + target.key() + suffix;
   const std::string etag = make_etag(key);
   const std::int64_t mtime = target.file.stamp.mtime_seconds();

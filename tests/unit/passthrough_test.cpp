@@ -549,10 +549,10 @@ TEST_CASE("passthrough: the setting, on by default, and its count in /metrics", 
 
   Case c(Spec{});
   const Metrics metrics;
-  CHECK(metrics.render(*c.engine).find("\ntessera_passthrough_total 0\n") != std::string::npos);
+  CHECK(metrics.render(*c.engine, 0).find("\ntessera_passthrough_total 0\n") != std::string::npos);
   REQUIRE(c.get(tile_view(c.info(), 0, 0, 0), "jpg").second);
   REQUIRE(c.get(tile_view(c.info(), 0, 1, 0), "jpg").second);
-  const std::string text = metrics.render(*c.engine);
+  const std::string text = metrics.render(*c.engine, 0);
   CHECK(text.find("# TYPE tessera_passthrough_total counter\n") != std::string::npos);
   CHECK(text.find("\ntessera_passthrough_total 2\n") != std::string::npos);
 }
