@@ -2,7 +2,7 @@
 # Installs the Debian bookworm packages Tessera needs to build and test.
 # Idempotent: only packages that are missing are installed. `setup.sh test` also installs what
 # only the test suite needs (clang and libFuzzer for the fuzz run, Google Benchmark so CI builds
-# the stage benchmarks).
+# the stage benchmarks, the memcached server the shared-cache tests start).
 set -euo pipefail
 
 packages=(
@@ -12,10 +12,11 @@ packages=(
   libpng-dev libwebp-dev libgif-dev libavif-dev libhpdf-dev   # encoders
   liblcms2-dev            # colour management
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  libmemcached-dev        # the optional cache shared by several instances
   catch2
 )
 if [[ "${1:-}" == test ]]; then
-  packages+=(clang libclang-rt-14-dev libbenchmark-dev)
+  packages+=(clang libclang-rt-14-dev libbenchmark-dev memcached)
 fi
 
 missing=()

@@ -378,6 +378,21 @@ const std::vector<Setting>& settings() {
          c.max_open_files = static_cast<std::size_t>(to_integer(v, 0, 1'000'000));
        },
        [](const C& c) { return std::to_string(c.max_open_files); }},
+      {"memcached-servers", "MEMCACHED_SERVERS",
+       "memcached servers shared by several instances, host[:port],... (empty: off)",
+       [](C& c, const std::string& v) {
+         auto servers = parse_memcached_servers(v);
+         if (!servers) throw ConfigError(servers.error().message);
+         c.memcached_servers = std::move(*servers);
+       },
+       [](const C& c) { return to_string(c.memcached_servers); }},
+      // Memcached reads expiry times over 30 days as absolute Unix times, so they are refused.
+      {"memcached-timeout", "MEMCACHED_TIMEOUT",
+       "seconds a tile stays in memcached (0: until evicted; at most 2592000, 30 days)",
+       [](C& c, const std::string& v) {
+         c.memcached_timeout = static_cast<std::uint32_t>(to_integer(v, 0, 2'592'000));
+       },
+       [](const C& c) { return std::to_string(c.memcached_timeout); }},
       // iipsrv decodes half the layers when this is 0; Tessera decodes all of them.
       {"max-layers", "MAX_LAYERS", "JPEG2000 quality layers to decode (0: all)",
        [](C& c, const std::string& v) { c.max_layers = static_cast<int>(to_integer(v, 0, 65535)); },

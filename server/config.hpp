@@ -14,6 +14,7 @@
 
 #include <spdlog/common.h>
 
+#include "cache/memcached_cache.hpp"
 #include "imaging/encoder.hpp"
 #include "imaging/view.hpp"
 
@@ -64,6 +65,9 @@ struct Config {
   std::size_t metadata_cache = 1000;  // open images (headers)
   std::size_t max_open_files = 256;   // idle file handles kept across all open images
   int max_layers = 0;                 // JPEG2000 quality layers decoded (0: all)
+  // The cache shared with other instances (empty: off), and its item expiry in seconds (0: never).
+  std::vector<MemcachedServer> memcached_servers;
+  std::uint32_t memcached_timeout = 86400;
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::string logfile;  // empty: stderr; "syslog": the system log
   std::size_t max_header_bytes = 8192;

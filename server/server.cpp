@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "cache/memcached_cache.hpp"
 #include "imaging/engine.hpp"
 #include "imaging/watermark.hpp"
 #include "server/listener.hpp"
@@ -58,6 +59,22 @@ int run_server(const Config& config) {
       return 1;
     }
     engine_options.render.watermark = *watermark;
+  }
+  if (!config.memcached_servers.empty()) {
+    MemcachedOptions memcached;
+    memcached.servers = config.memcached_servers;
+    memcached.expiry_seconds = config.memcached_timeout;
+    memcached.max_clients = config.effective_workers();  // only workers call it
+    auto shared = MemcachedCache::create(std::move(memcached));
+    if (!shared) {
+      std::fprintf(stderr, "tessera: %s\n", shared.error().message.c_str());
+      return 1;
+    }
+    engine_options.shared_cache = std::move(*shared);
+    spdlog::info(
+        "memcached cache on {} (items expire after {} s); an outage falls back to the "
+        "local cache",
+        to_string(config.memcached_servers), config.memcached_timeout);
   }
   // Large outputs are split over the worker pool; the pool outlives the engine's use of it.
   net::thread_pool workers(config.effective_workers());
