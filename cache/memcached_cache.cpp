@@ -2,6 +2,7 @@
 
 #include <libmemcached/memcached.h>
 #include <spdlog/spdlog.h>
+#include <xxhash.h>
 
 #include <array>
 #include <bit>
@@ -154,58 +155,14 @@ std::optional<std::string> unframe_value(std::string_view key, std::string_view 
   return std::string(stored.substr(header + n));
 }
 
-std::string sha256_hex(std::string_view data) {
-  static constexpr std::array<std::uint32_t, 64> k{
-      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-      0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-      0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-      0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-      0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-      0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-      0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-      0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-      0xc67178f2};
-  std::array<std::uint32_t, 8> h{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const auto compress = [&h](const unsigned char* p) {
-    std::array<std::uint32_t, 64> w;
-    for (int i = 0; i < 16; ++i)
-      w[i] = std::uint32_t{p[4 * i]} << 24 | std::uint32_t{p[4 * i + 1]} << 16 |
-             std::uint32_t{p[4 * i + 2]} << 8 | std::uint32_t{p[4 * i + 3]};
-    for (int i = 16; i < 64; ++i) {
-      const auto s0 = std::rotr(w[i - 15], 7) ^ std::rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-      const auto s1 = std::rotr(w[i - 2], 17) ^ std::rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    auto [a, b, c, d, e, f, g, hh] = h;
-    for (int i = 0; i < 64; ++i) {
-      const auto t1 = hh + (std::rotr(e, 6) ^ std::rotr(e, 11) ^ std::rotr(e, 25)) +
-                      ((e & f) ^ (~e & g)) + k[i] + w[i];
-      const auto t2 =
-          (std::rotr(a, 2) ^ std::rotr(a, 13) ^ std::rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-      hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-    }
-    const std::array<std::uint32_t, 8> add{a, b, c, d, e, f, g, hh};
-    for (int i = 0; i < 8; ++i) h[i] += add[i];
-  };
-
-  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
-  std::size_t left = data.size();
-  for (; left >= 64; left -= 64, p += 64) compress(p);
-  // The tail, 0x80, zeros and the length in bits: one or two more blocks.
-  std::array<unsigned char, 128> tail{};
-  std::copy(p, p + left, tail.begin());
-  tail[left] = 0x80;
-  const std::size_t blocks = left + 9 > 64 ? 2 : 1;
-  const std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
-  for (int i = 0; i < 8; ++i) tail[blocks * 64 - 1 - i] = static_cast<unsigned char>(bits >> 8 * i);
-  for (std::size_t b = 0; b < blocks; ++b) compress(tail.data() + 64 * b);
-
+std::string key_digest_hex(std::string_view data) {
+  // Not a security boundary (values carry their full key), so a fast 128-bit hash will do.
+  const XXH128_hash_t h = XXH3_128bits(data.data(), data.size());
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
-  for (std::uint32_t word : h)
-    for (int shift = 28; shift >= 0; shift -= 4) out += hex[(word >> shift) & 0xF];
+  out.reserve(32);
+  for (std::uint64_t word : {h.high64, h.low64})
+    for (int shift = 60; shift >= 0; shift -= 4) out += hex[(word >> shift) & 0xF];
   return out;
 }
 
@@ -279,7 +236,7 @@ Result<std::shared_ptr<MemcachedCache>> MemcachedCache::create(MemcachedOptions 
   for (char c : options.key_prefix)
     if (!std::isgraph(static_cast<unsigned char>(c)))
       return make_error(Errc::internal, "memcached: the key prefix must be printable, no spaces");
-  if (!options.digest) options.digest = sha256_hex;
+  if (!options.digest) options.digest = key_digest_hex;
   options.max_clients = std::max<std::uint32_t>(1, options.max_clients);
 
   std::shared_ptr<MemcachedCache> cache(new MemcachedCache(std::move(options)));

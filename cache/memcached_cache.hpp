@@ -82,6 +82,7 @@ class MemcachedCache final : public SecondLevelCache {
 std::string frame_value(std::string_view key, std::string_view bytes);
 std::optional<std::string> unframe_value(std::string_view key, std::string_view stored);
 
-std::string sha256_hex(std::string_view data);
+// 32 hex digits of XXH3-128: the digest part of memcached keys.
+std::string key_digest_hex(std::string_view data);
 
 }  // namespace tessera

@@ -12,7 +12,7 @@ packages=(
   libpng-dev libwebp-dev libgif-dev libavif-dev libhpdf-dev   # encoders
   liblcms2-dev            # colour management
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  libmemcached-dev        # the optional cache shared by several instances
+  libmemcached-dev libxxhash-dev        # the optional cache shared by several instances
   catch2
 )
 if [[ "${1:-}" == test ]]; then
