@@ -3,11 +3,14 @@
 // each server's CPU time per request, so "how far above the floor" is read off one table.
 //
 // Usage: codec_floor [--quality Q] [--iterations N] [--deflate F.tif] [--jpeg F.tif]
-//                    [--jpeg-rgb F.tif]
-// Each file is a tiled TIFF; its middle tile of the first directory is measured. Without files
+//                    [--jpeg-rgb F.tif] [--jp2 F.jp2]
+// Each TIFF is tiled; its middle tile of the first directory is measured. For the JPEG2000 file,
+// the middle 256x256 area at full resolution, decoded the way a server without a header cache
+// must: open, read the main header, decode the area (and the header read alone). Without files
 // only the TurboJPEG encode is measured, on a synthetic textured tile. Output: one line per
 // measurement, "floor NAME cpu_us=MEDIAN min_us=MIN bytes=B" (thread CPU time per tile).
 
+#include <openjpeg.h>
 #include <tiffio.h>
 #include <time.h>
 #include <turbojpeg.h>
@@ -188,11 +191,51 @@ void encode_floor(const std::vector<unsigned char>& rgb, int quality, int iterat
           iterations, size, encode);
 }
 
+struct OpjCodec {
+  void operator()(opj_codec_t* c) const noexcept { opj_destroy_codec(c); }
+};
+struct OpjStream {
+  void operator()(opj_stream_t* s) const noexcept { opj_stream_destroy(s); }
+};
+struct OpjImage {
+  void operator()(opj_image_t* i) const noexcept { opj_image_destroy(i); }
+};
+
+// Opens the file, reads its main header and, when decode is set, decodes the 256x256 area at the
+// middle of the full resolution on one thread. Returns false on any failure.
+bool jp2_read(const std::string& path, bool decode) {
+  std::unique_ptr<opj_stream_t, OpjStream> stream(
+      opj_stream_create_default_file_stream(path.c_str(), OPJ_TRUE));
+  const bool j2k = path.size() > 4 && path.compare(path.size() - 4, 4, ".j2k") == 0;
+  std::unique_ptr<opj_codec_t, OpjCodec> codec(
+      opj_create_decompress(j2k ? OPJ_CODEC_J2K : OPJ_CODEC_JP2));
+  if (!stream || !codec) return false;
+  opj_dparameters_t params;
+  opj_set_default_decoder_parameters(&params);
+  if (!opj_setup_decoder(codec.get(), &params)) return false;
+  opj_codec_set_threads(codec.get(), 1);
+  opj_image_t* raw = nullptr;
+  if (!opj_read_header(stream.get(), codec.get(), &raw)) return false;
+  std::unique_ptr<opj_image_t, OpjImage> image(raw);
+  if (!decode) return true;
+  const auto x0 = static_cast<OPJ_INT32>((image->x0 + image->x1) / 2 / 256 * 256);
+  const auto y0 = static_cast<OPJ_INT32>((image->y0 + image->y1) / 2 / 256 * 256);
+  return opj_set_decode_area(codec.get(), image.get(), x0, y0, x0 + 256, y0 + 256) &&
+         opj_decode(codec.get(), stream.get(), image.get()) &&
+         opj_end_decompress(codec.get(), stream.get());
+}
+
+void jp2_floors(const std::string& path, int iterations) {
+  const int n = std::max(31, iterations / 50);  // each call takes milliseconds, not microseconds
+  measure("openjpeg_open_read_header", n, 0, [&] { return jp2_read(path, false); });
+  measure("openjpeg_open_decode_tile", n, 256 * 256 * 3, [&] { return jp2_read(path, true); });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int quality = 75, iterations = 3000;
-  std::string deflate, jpeg, jpeg_rgb;
+  std::string deflate, jpeg, jpeg_rgb, jp2;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--quality") {
@@ -205,6 +248,8 @@ int main(int argc, char** argv) {
       jpeg = value;
     } else if (flag == "--jpeg-rgb") {
       jpeg_rgb = value;
+    } else if (flag == "--jp2") {
+      jp2 = value;
     } else {
       std::fprintf(stderr, "codec_floor: unknown option %s\n", flag.c_str());
       return 2;
@@ -219,5 +264,6 @@ int main(int argc, char** argv) {
     jpeg_stream_floors(jpeg, iterations);
   }
   if (!jpeg_rgb.empty()) decode_with_libtiff("tiff_jpeg_rgb_decode", jpeg_rgb, iterations);
+  if (!jp2.empty()) jp2_floors(jp2, iterations);
   return 0;
 }

@@ -214,7 +214,7 @@ verify_all() {
 # --- one timed run -------------------------------------------------------------------------------
 printf 'workload\trep\tserver\trequests\tduration_us\tbytes\tp50_us\tp90_us\tp99_us\tmean_us' >"$results"
 printf '\tmax_us\terr_status\terr_socket\tserver_ticks\tmachine_ticks\twrk_user_s\twrk_sys_s' >>"$results"
-printf '\trss_peak_kb\trss_kb\tnote\n' >>"$results"
+printf '\trss_peak_kb\trss_kb\tanon_peak_kb\twrk_duration_us\tnote\n' >>"$results"
 failures=0
 
 run_one() {  # workload rep server
@@ -233,7 +233,18 @@ run_one() {  # workload rep server
   local wrk_cmd=("${pin_wrk[@]}" wrk -t "$BENCH_WRK_THREADS" -c "$BENCH_CONNECTIONS" --timeout 60s
     -s "$here/$script")
   [[ $script == static.lua ]] && "${wrk_cmd[@]}" -d 1s "$(base "$srv")$target" >/dev/null 2>&1
-  local out=$run/wrk/$w-$rep-$srv.txt pids0=$iipsrv_pids t0 m0 t1 m1
+  local out=$run/wrk/$w-$rep-$srv.txt pids0=$iipsrv_pids t0 m0 t1 m1 sampler
+  # VmHWM counts the image files' pages mapped by libtiff too, so Tessera's anonymous memory (heap:
+  # caches, buffers) is sampled on its own, every 0.5 s.
+  if [[ $srv == tessera ]]; then
+    ( local max=0 v
+      while v=$(status_kb "$server_pid" RssAnon) && [[ -n $v ]] && kill -0 "$server_pid" 2>/dev/null; do
+        (( v > max )) && max=$v
+        echo "$max" >"$out.anon"
+        sleep 0.5
+      done ) &
+    sampler=$!
+  fi
   t0=$(server_ticks)
   m0=$(machine_busy_ticks)
   { TIMEFORMAT='%U %S'; time "${wrk_cmd[@]}" -d "${dur}s" "$(base "$srv")$target" >"$out" 2>&1; } \
@@ -252,6 +263,13 @@ run_one() {  # workload rep server
     done
   fi
   kill -0 "$server_pid" 2>/dev/null || note+="server-died "
+  local anon=0
+  if [[ -n ${sampler:-} ]]; then
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    anon=$(cat "$out.anon" 2>/dev/null || echo 0)
+    anon=$(( anon > $(status_kb "$server_pid" RssAnon) ? anon : $(status_kb "$server_pid" RssAnon) ))
+  fi
   stop_server
   local line
   line=$(grep '^RESULT ' "$out" | tail -1) || true
@@ -265,11 +283,11 @@ run_one() {  # workload rep server
   [[ -n $note ]] && failures=$((failures + 1))
   local wrk_user wrk_sys
   read -r wrk_user wrk_sys <"$out.time" || true
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
     "$w" "$rep" "$srv" "${r[requests]:-0}" "${r[duration_us]:-0}" "${r[bytes]:-0}" \
     "${r[p50_us]:-0}" "${r[p90_us]:-0}" "${r[p99_us]:-0}" "${r[mean_us]:-0}" "${r[max_us]:-0}" \
     "${r[err_status]:-0}" "$sock" "$((t1 - t0))" "$((m1 - m0))" "${wrk_user:-0}" "${wrk_sys:-0}" \
-    "$peak" "$rss" "${note% }" >>"$results"
+    "$peak" "$rss" "$anon" "${r[wrk_duration_us]:-0}" "${note% }" >>"$results"
   awk -v w="$w" -v rep="$rep" -v s="$srv" -v n="${r[requests]:-0}" -v d="${r[duration_us]:-1}" \
     -v p99="${r[p99_us]:-0}" -v t=$((t1 - t0)) -v clk="$clk" -v note="$note" 'BEGIN {
       printf "  %-13s %d %-8s %8.0f req/s  p99 %8.1f ms  %7.0f us CPU/req  %s\n", w, rep, s,
@@ -323,7 +341,7 @@ fi
 echo "codec floor (one 256x256 tile, thread CPU time):"
 "$BENCH_BUILD_DIR/benchmarks/codec_floor" --quality "$BENCH_JPEG_QUALITY" \
   --deflate "$BENCH_IMAGES/rgb_deflate.tif" --jpeg "$BENCH_IMAGES/rgb_q85.tif" \
-  --jpeg-rgb "$BENCH_IMAGES/rgb_q90.tif" | tee "$run/floor.txt"
+  --jpeg-rgb "$BENCH_IMAGES/rgb_q90.tif" --jp2 "$BENCH_IMAGES/image.jp2" | tee "$run/floor.txt"
 
 verify_all
 echo "jtl_resolution=$res_number" >>"$meta"
