@@ -27,6 +27,8 @@
 
 namespace {
 
+bool g_failed = false;  // a file could not be read or a measured call failed: exit status 1
+
 struct TiffCloser {
   void operator()(TIFF* t) const noexcept { TIFFClose(t); }
 };
@@ -56,6 +58,7 @@ void measure(const std::string& name, int iterations, std::size_t bytes,
   for (int i = 0; i < per_batch; ++i) {
     if (!fn()) {
       std::printf("floor %s failed\n", name.c_str());
+      g_failed = true;
       return;
     }
   }
@@ -84,6 +87,7 @@ struct TileFile {
     if (!f.tif || !TIFFIsTiled(f.tif.get())) {
       std::fprintf(stderr, "codec_floor: %s is not a readable tiled TIFF\n", path.c_str());
       f.tif.reset();
+      g_failed = true;
       return f;
     }
     TIFF* t = f.tif.get();
@@ -138,9 +142,13 @@ void jpeg_stream_floors(const std::string& path, int iterations) {
   TileFile f = TileFile::open(path, false);
   if (!f.tif) return;
   const uint64_t* counts = nullptr;
-  if (!TIFFGetField(f.tif.get(), TIFFTAG_TILEBYTECOUNTS, &counts)) return;
-  std::vector<unsigned char> raw(counts[f.tile] + 16), stream;
-  if (!assemble_jpeg(f.tif.get(), f.tile, raw, stream)) return;
+  std::vector<unsigned char> raw, stream;
+  if (TIFFGetField(f.tif.get(), TIFFTAG_TILEBYTECOUNTS, &counts)) raw.resize(counts[f.tile] + 16);
+  if (raw.empty() || !assemble_jpeg(f.tif.get(), f.tile, raw, stream)) {
+    std::printf("floor passthrough_read_assemble failed\n");
+    g_failed = true;
+    return;
+  }
   measure("passthrough_read_assemble", iterations, stream.size(),
           [&] { return assemble_jpeg(f.tif.get(), f.tile, raw, stream); });
 
@@ -265,5 +273,5 @@ int main(int argc, char** argv) {
   }
   if (!jpeg_rgb.empty()) decode_with_libtiff("tiff_jpeg_rgb_decode", jpeg_rgb, iterations);
   if (!jp2.empty()) jp2_floors(jp2, iterations);
-  return 0;
+  return g_failed ? 1 : 0;
 }

@@ -88,7 +88,7 @@ def main():
     p(f"- Machine: {meta['cpu']}, {meta['cores']} cores, {meta['memory_gib']} GiB; "
       f"{meta['os']}, kernel {meta['kernel']}")
     p(f"- Load average at start / end: {meta['loadavg_start']} / {meta.get('loadavg_end', '?')}")
-    p(f"- Tessera commit {meta['tessera_commit']}; iipsrv {meta['iipsrv_version']} (Debian "
+    p(f"- Tessera commit {meta['tessera_commit']} ({meta.get('build_type', '?')} build); iipsrv {meta['iipsrv_version']} (Debian "
       f"iipimage-server, FastCGI, 2 processes behind {meta['lighttpd_version']}); wrk "
       f"{meta['wrk_version']}")
     p(f"- Settings (both servers): JPEG quality {meta['jpeg_quality']}, tile cache "
@@ -110,6 +110,15 @@ def main():
         share += (f" wrk itself used {min(wrk_pcts):.0f}–{max(wrk_pcts):.0f} % of one core "
                   "(column 'wrk %' below).")
     p(f"- Cores: {share}")
+    if "interpolation" not in meta.get("tessera_args", ""):
+        p("- Resampling (region export): Tessera uses its default `high-quality` (Lanczos-3), "
+          "iipsrv 1.1 bilinear; `BENCH_TESSERA_ARGS='--interpolation bilinear'` compares like "
+          "for like.")
+    elif meta.get("tessera_args"):
+        p(f"- Extra Tessera flags: `{meta['tessera_args']}`")
+    p("- Region export runs start and end with up to 64 requests of seconds each in flight, so "
+      "their req/s is biased low by about latency ÷ duration for both servers; CPU/request is "
+      "not.")
     p(f"- Page cache: {meta['page_cache']}.")
     p("- Cold: each cold run starts a fresh server (empty caches) and walks a seeded random "
       "permutation of every tile of the full-resolution level, each tile once (wrk stops a "

@@ -45,10 +45,14 @@ done
 [[ -x $IIPSRV_BIN ]] || die "iipsrv not found at $IIPSRV_BIN (package iipimage-server); $hint"
 [[ -n $(getconf CLK_TCK) ]] || die "getconf CLK_TCK failed"
 if [[ $BENCH_BUILD == 1 ]]; then
-  [[ -f $BENCH_BUILD_DIR/CMakeCache.txt ]] ||
-    cmake -S "$repo" -B "$BENCH_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DTESSERA_BUILD_TESTS=OFF
+  # Always a Release build with the benchmarks on (scripts/run.sh configures them off).
+  tests=(); [[ -f $BENCH_BUILD_DIR/CMakeCache.txt ]] || tests=(-DTESSERA_BUILD_TESTS=OFF)
+  cmake -S "$repo" -B "$BENCH_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
+    -DTESSERA_BUILD_BENCHMARKS=ON "${tests[@]}" >/dev/null
   cmake --build "$BENCH_BUILD_DIR" -j "$(nproc)" --target tessera codec_floor tessera-sample
 fi
+build_type=$(awk -F= '/^CMAKE_BUILD_TYPE:/ { print $2 }' "$BENCH_BUILD_DIR/CMakeCache.txt" 2>/dev/null)
+[[ $build_type == Release ]] || echo "load benchmark: WARNING: $BENCH_BUILD_DIR is a '$build_type' build, not Release" >&2
 for bin in "$TESSERA_BIN" "$BENCH_BUILD_DIR/benchmarks/codec_floor" "$BENCH_BUILD_DIR/tessera-sample"; do
   [[ -x $bin ]] || die "$bin not built (cmake --build $BENCH_BUILD_DIR --target tessera codec_floor tessera-sample)"
 done
@@ -305,6 +309,7 @@ started=$(date +%s)
   echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "tessera_commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
     git -C "$repo" diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "build_type=${build_type:-unknown}"
   echo "iipsrv_version=$(dpkg-query -W -f='${Version}' iipimage-server 2>/dev/null || echo unknown)"
   echo "lighttpd_version=$(lighttpd -v 2>&1 | head -1 | awk '{ print $1 }')"
   echo "wrk_version=$(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo unknown)"
