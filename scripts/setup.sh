@@ -2,7 +2,9 @@
 # Installs the Debian bookworm packages Tessera needs to build and test.
 # Idempotent: only packages that are missing are installed. `setup.sh test` also installs what
 # only the test suite needs (clang and libFuzzer for the fuzz run, Google Benchmark so CI builds
-# the stage benchmarks, the memcached server the shared-cache tests start).
+# the stage benchmarks, the memcached server the shared-cache tests start); `setup.sh bench` what
+# the load benchmark against iipsrv needs (benchmarks/load/run.sh: wrk, iipsrv behind lighttpd,
+# vips and OpenJPEG to make the images).
 set -euo pipefail
 
 packages=(
@@ -17,6 +19,10 @@ packages=(
 )
 if [[ "${1:-}" == test ]]; then
   packages+=(clang libclang-rt-14-dev libbenchmark-dev memcached)
+fi
+if [[ "${1:-}" == bench ]]; then
+  # lighttpd is named before iipimage-server so apt takes it for the FastCGI host, not Apache.
+  packages+=(wrk lighttpd iipimage-server libvips-tools libopenjp2-tools curl python3)
 fi
 
 missing=()
