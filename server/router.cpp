@@ -30,7 +30,11 @@ std::optional<std::pair<std::string_view, std::string_view>> protocol_query(
                  std::tolower(static_cast<unsigned char>(b));
         }))
       continue;
-    return std::pair{name, query.substr(name.size() + 1)};
+    std::string_view value = query.substr(name.size() + 1);
+    // iipsrv takes "IIIF=/img.tif/..." and "IIIF=img.tif/..." alike (ids are relative to its
+    // prefix either way), and deployments use both.
+    if (value.starts_with('/')) value.remove_prefix(1);
+    return std::pair{name, value};
   }
   return std::nullopt;
 }

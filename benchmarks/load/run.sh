@@ -137,7 +137,7 @@ machine_busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }'
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 base() { echo "http://127.0.0.1:$([[ $1 == tessera ]] && echo "$BENCH_TESSERA_PORT" || echo "$BENCH_IIPSRV_PORT")"; }
-# iipsrv takes IIIF=/id and IIIF=id alike; Tessera answers 400 to the leading slash for now.
+# iipsrv takes IIIF=/id and IIIF=id alike, as Tessera does.
 iiif() { echo "$BENCH_PREFIX?IIIF=$1"; }
 tile_url() {  # id x y w h
   echo "$(iiif "$1")/$2,$3,$4,$5/$4,/0/default.jpg"

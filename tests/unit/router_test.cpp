@@ -184,6 +184,12 @@ TEST_CASE("router: iipsrv's paths reach IIP, and its protocol forms reach their 
   CHECK(i.status == 200);
   REQUIRE(i.body);
   CHECK(nlohmann::json::parse(*i.body)["width"] == 1000);
+  // iipsrv's other spelling, with a leading slash, names the same image.
+  const Response slash =
+      f.get("/fcgi-bin/iipsrv.fcgi?IIIF=/img.tif/0,0,256,256/256,/0/default.jpg");
+  CHECK(slash.status == 200);
+  CHECK(f.get("/iip?Zoomify=/img.tif/ImageProperties.xml").status == 200);
+  CHECK(f.get("/iip?DeepZoom=/img.tif.dzi").status == 200);
   // Other paths are not IIP.
   CHECK(f.get("/fcgi-bin/other.fcgi?FIF=img.tif&OBJ=Max-size").status == 404);
   CHECK(f.get("/iipx?FIF=img.tif&OBJ=Max-size").status == 404);
