@@ -30,6 +30,9 @@ struct LevelInfo {
   // False for levels the file does not hold: they are computed on demand by averaging the
   // nearest stored level above (each level below a stored one halves it, rounding up).
   bool stored = true;
+  // Its stored tiles are JPEG or WebP that read_stored_tile() can hand out as they are (checked
+  // before reading a tile's bytes, which costs as much as a copy of them).
+  bool encoded_tiles = false;
 };
 
 struct ImageInfo {

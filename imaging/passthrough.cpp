@@ -336,7 +336,7 @@ std::optional<std::string> pass_through(const ImageSource& source, const View& v
   // JPEG output drops alpha; libtiff's WebP holds RGB or RGBA only.
   if (jpeg ? info.has_alpha : info.colour != ColourSpace::rgb) return std::nullopt;
   const auto where = exact_tile(info, view, format, settings);
-  if (!where) return std::nullopt;
+  if (!where || !info.levels[where->level].encoded_tiles) return std::nullopt;
 
   auto tile = source.read_stored_tile(where->level, where->x, where->y);
   if (!tile || tile->codec != (jpeg ? StoredTile::Codec::jpeg : StoredTile::Codec::webp))

@@ -219,7 +219,10 @@ std::optional<Error> TiffSource::build() {
         dir.tiled && dir.tile_width <= max_tile_side && dir.tile_height <= max_tile_side;
     const std::uint32_t tw = usable ? dir.tile_width : 256;
     const std::uint32_t th = usable ? dir.tile_height : 256;
-    info.levels.push_back(LevelInfo{dir.width, dir.height, tw, th, true});
+    const bool encoded =
+        usable && dir.photometric != PHOTOMETRIC_MINISWHITE &&
+        (dir.compression == COMPRESSION_JPEG || dir.compression == COMPRESSION_WEBP);
+    info.levels.push_back(LevelInfo{dir.width, dir.height, tw, th, true, encoded});
   }
   if (directories_.size() == 1 &&
       (full.width > info.levels[0].tile_width || full.height > info.levels[0].tile_height))

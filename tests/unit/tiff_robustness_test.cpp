@@ -268,6 +268,7 @@ TEST_CASE("tiff: stored tiles are handed out as the file holds them", "[tiff]") 
   auto pixels = src->read_tile(0, 1, 1);
   REQUIRE(pixels.ok());
   CHECK(testing::compare(decoded, *pixels).mean < 1.0);
+  for (const LevelInfo& level : src->info().levels) CHECK(level.encoded_tiles == level.stored);
 
   TiffSpec d;
   d.compression = COMPRESSION_ADOBE_DEFLATE;
@@ -275,6 +276,12 @@ TEST_CASE("tiff: stored tiles are handed out as the file holds them", "[tiff]") 
   testing::write_tiff(dir.path() / "s.tif", d);
   CHECK(open_ok(dir.path() / "s.tif")->read_stored_tile(0, 0, 0).error().code ==
         Errc::not_implemented);
+  // Levels say whether their tiles can be handed out before anyone reads one.
+  TiffSpec tiled_deflate;
+  tiled_deflate.compression = COMPRESSION_ADOBE_DEFLATE;
+  testing::write_tiff(dir.path() / "t.tif", tiled_deflate);
+  for (const LevelInfo& level : open_ok(dir.path() / "t.tif")->info().levels)
+    CHECK_FALSE(level.encoded_tiles);
 }
 
 TEST_CASE("tiff: corrupt, truncated and hostile files are refused cleanly", "[tiff]") {
