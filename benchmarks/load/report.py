@@ -93,7 +93,8 @@ def main():
       f"{meta['wrk_version']}")
     p(f"- Settings (both servers): JPEG quality {meta['jpeg_quality']}, tile cache "
       f"{meta['cache_mb']} MB (MAX_IMAGE_CACHE_SIZE; iipsrv's is per process, so 2 × "
-      f"{meta['cache_mb']} MB), MAX_CVT {meta['max_cvt']}; Tessera with its defaults otherwise "
+      f"{meta['cache_mb']} MB), MAX_CVT {meta['max_cvt']}, resampling "
+      f"{meta.get('interpolation', '?')}; Tessera with its defaults otherwise "
       f"(I/O threads and workers = cores, IIIF 2 info.json like iipsrv 1.1), access logs off.")
     p(f"- Load: wrk, {meta['connections']} connections, {meta['wrk_threads']} threads, "
       f"{meta['seconds']} s per run ({2 * int(meta['seconds'])} s for region export), "

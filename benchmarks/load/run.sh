@@ -27,6 +27,10 @@ esac
 : "${BENCH_DATA:=/var/tmp/tessera-bench}"
 : "${BENCH_CONNECTIONS:=64}" "${BENCH_WRK_THREADS:=2}" "${BENCH_REPS:=2}"
 : "${BENCH_JPEG_QUALITY:=75}" "${BENCH_CACHE_MB:=256}" "${BENCH_MAX_CVT:=5000}"
+# Resampling for scaled outputs (region export): iipsrv's default, INTERPOLATION=1, is bilinear;
+# both servers get the same (Tessera's own default is Lanczos; set BENCH_INTERPOLATION=lanczos3
+# and BENCH_IIPSRV_INTERPOLATION=1 to measure that).
+: "${BENCH_INTERPOLATION:=bilinear}" "${BENCH_IIPSRV_INTERPOLATION:=1}"
 : "${BENCH_WORKLOADS:=hot,cold_q85,cold_q90rgb,cold_deflate,jtl_q85,region,info,jp2,grey16}"
 : "${BENCH_DROP_CACHES:=0}" "${BENCH_WRK_CPUS:=}" "${BENCH_SERVER_CPUS:=}"
 : "${BENCH_TESSERA_PORT:=8181}" "${BENCH_IIPSRV_PORT:=8182}" "${BENCH_SEED:=7}"
@@ -79,6 +83,7 @@ pin_wrk=(); [[ -n $BENCH_WRK_CPUS ]] && pin_wrk=(taskset -c "$BENCH_WRK_CPUS")
 sed -e "s|@RUNDIR@|$run|g" -e "s|@PORT@|$BENCH_IIPSRV_PORT|g" -e "s|@IIPSRV@|$IIPSRV_BIN|g" \
   -e "s|@IMAGES@|$BENCH_IMAGES|g" -e "s|@CACHE_MB@|$BENCH_CACHE_MB|g" \
   -e "s|@JPEG_QUALITY@|$BENCH_JPEG_QUALITY|g" -e "s|@MAX_CVT@|$BENCH_MAX_CVT|g" \
+  -e "s|@INTERPOLATION@|$BENCH_IIPSRV_INTERPOLATION|g" \
   "$here/lighttpd.conf.in" >"$run/lighttpd.conf"
 
 wait_ready() {  # port
@@ -95,6 +100,7 @@ start_server() {  # tessera | iipsrv
     "${pin_server[@]}" "$TESSERA_BIN" --root "$BENCH_IMAGES" --host 127.0.0.1 \
       --port "$BENCH_TESSERA_PORT" --image-cache-mb "$BENCH_CACHE_MB" \
       --jpeg-quality "$BENCH_JPEG_QUALITY" --max-cvt "$BENCH_MAX_CVT" --iiif-version 2 \
+      --interpolation "$BENCH_INTERPOLATION" \
       --log-level warn --logfile "$run/tessera.log" $BENCH_TESSERA_ARGS >>"$run/tessera.log" 2>&1 &
     server_pid=$!
     wait_ready "$BENCH_TESSERA_PORT" || die "tessera did not start (see $run/tessera.log)"
@@ -318,6 +324,7 @@ started=$(date +%s)
   echo "wrk_threads=$BENCH_WRK_THREADS"
   echo "reps=$BENCH_REPS"
   echo "jpeg_quality=$BENCH_JPEG_QUALITY"
+  echo "interpolation=$BENCH_INTERPOLATION (iipsrv INTERPOLATION=$BENCH_IIPSRV_INTERPOLATION)"
   echo "cache_mb=$BENCH_CACHE_MB"
   echo "max_cvt=$BENCH_MAX_CVT"
   echo "region=$BENCH_REGION"
