@@ -101,6 +101,32 @@ Result<Raster> read_scaled(const ImageSource& source, const View& view,
   const auto count = static_cast<std::size_t>(ceil_div(view.height, rows));
   Raster out(view.width, view.height, info.bands, info.sample_type);
   std::vector<std::optional<Error>> errors(count);
+
+  // Strips that read their own source rows decode every stored tile row they share twice (a
+  // strip's edge and filter margin fall inside a neighbour's tiles): half as much decoding
+  // again for a typical export. When the whole window is of moderate size, read it once and
+  // resample the strips from it in parallel; only larger windows are read strip by strip.
+  const auto y_lo = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(win.top - my)));
+  const auto y_hi =
+      std::min<std::int64_t>(lv.height, static_cast<std::int64_t>(std::ceil(win.bottom + my)));
+  const std::int64_t window_bytes = (x1 - x0) * (y_hi - y_lo) * info.bands *
+                                    static_cast<std::int64_t>(bytes_per_sample(info.sample_type));
+  if (window_bytes <= settings.whole_window_bytes) {
+    auto whole = source.read_region(win.level, Rect{x0, y_lo, x1 - x0, y_hi - y_lo});
+    if (!whole) return whole.error();
+    parallel_for(count, settings.spawn, settings.helpers, [&](std::size_t s) {
+      const auto r0 = static_cast<std::int64_t>(s) * rows;
+      const std::int64_t r1 = std::min(view.height, r0 + rows);
+      const double top = win.top + static_cast<double>(r0) * scale_y;
+      const double bottom = win.top + static_cast<double>(r1) * scale_y;
+      const SourceWindow local{win.left - static_cast<double>(x0), top - static_cast<double>(y_lo),
+                               win.right - win.left, bottom - top};
+      const Raster part = resample(*whole, local, view.width, r1 - r0, view.interpolation);
+      std::memcpy(out.row(r0), part.data.data(), part.data.size());
+    });
+    return out;
+  }
+
   parallel_for(count, settings.spawn, settings.helpers, [&](std::size_t s) {
     const auto r0 = static_cast<std::int64_t>(s) * rows;
     const std::int64_t r1 = std::min(view.height, r0 + rows);

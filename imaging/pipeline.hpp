@@ -21,6 +21,9 @@ struct RenderSettings {
   std::shared_ptr<const Watermark> watermark;
   Spawn spawn;  // large outputs are read and scaled in strips on these helpers
   unsigned helpers = 0;
+  // Split outputs whose source window is at most this large read it once, then resample the
+  // strips in parallel; larger windows are read strip by strip (bounded memory).
+  std::int64_t whole_window_bytes = 256 << 20;
 };
 
 // Where a region lies in one pyramid level, in that level's (fractional) pixel coordinates.

@@ -361,6 +361,15 @@ TEST_CASE("render: large outputs computed in parallel strips equal one pass", "[
   REQUIRE(split.ok());
   REQUIRE(single.ok());
   CHECK(split->data == single->data);
+
+  // Windows above the whole-window budget are read strip by strip: the same pixels too.
+  threads.clear();
+  parallel.whole_window_bytes = 1 << 20;
+  auto strips = read_scaled(src, view, parallel);
+  for (auto& t : threads) t.join();
+  CHECK(threads.size() == 3);
+  REQUIRE(strips.ok());
+  CHECK(strips->data == single->data);
 }
 
 namespace {
@@ -424,4 +433,23 @@ TEST_CASE("render: a viewer tile reads exactly its own tile, no neighbours", "[r
     CHECK(src.reads[0].first == 3);
     CHECK(src.reads[0].second == Rect{256, 512, 256, 256});
   }
+}
+
+TEST_CASE("render: a split output reads its source window once", "[render]") {
+  // Strips reading their own rows decoded each shared tile row twice; now the window is read in
+  // one piece and only the resampling is split.
+  RecordingPyramid src(8192);
+  View view = make_view(Rect{0, 0, 4096, 4096}, 1100, 1100);  // over 1 Mpixel: split
+  view.interpolation = Interpolation::bilinear;
+  std::vector<std::thread> threads;
+  RenderSettings parallel;
+  parallel.spawn = [&threads](std::function<void()> task) { threads.emplace_back(task); };
+  parallel.helpers = 1;
+  auto out = read_scaled(src, view, parallel);
+  for (auto& t : threads) t.join();
+  REQUIRE(out.ok());
+  CHECK_FALSE(threads.empty());
+  REQUIRE(src.reads.size() == 1);
+  CHECK(src.reads[0].first == 1);  // 2048 x 2048 at level 1
+  CHECK(src.reads[0].second.h >= 2048);
 }
