@@ -588,3 +588,115 @@ TEST_CASE("jp2: concurrent tile reads of one file agree with serial reads", "[jp
   CHECK(mismatches == 0);
   CHECK(same(serial.front(), crop(expected(768, 512, 3, SampleType::u8, busy), 0, 0, 256, 256)));
 }
+
+// Tiled files: reads decode whole stored tiles with decoders kept between reads, whole-level
+// reads decode the area with a fresh decoder. Both must give the same pixels.
+TEST_CASE("jp2: tiled image read tile by tile in any order and at any level", "[jp2]") {
+  TempDir dir;
+  const auto path = dir.path() / "tiles.j2k";
+  encode(path,
+         Spec{.width = 700,
+              .height = 500,
+              .resolutions = 4,
+              .tile = 64,
+              .codec = OPJ_CODEC_J2K,
+              .x0 = 37,
+              .y0 = 11},
+         busy);
+  auto src = open_ok(path);
+  auto other = open_ok(path);  // its own decoders
+  const Raster full = expected(700, 500, 3, SampleType::u8, busy);
+  std::vector<Raster> whole;
+  for (std::size_t level = 0; level < 4; ++level) whole.push_back(read_level(*src, level));
+  CHECK(same(whole[0], full));
+  // Levels interleaved, tiles scrambled and backwards, so decoders change resolution and seek
+  // back to tiles they passed.
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::size_t level : {2, 0, 3, 1}) {
+      const LevelInfo& lv = src->info().levels[level];
+      const std::int64_t cols = ceil_div(lv.width, 256), rows = ceil_div(lv.height, 256);
+      for (std::int64_t k = cols * rows - 1; k >= 0; --k) {
+        const std::int64_t n = (k * 5 + pass) % (cols * rows), tx = n % cols, ty = n / cols;
+        INFO("level " << level << " tile " << tx << "," << ty);
+        const Rect r{tx * 256, ty * 256, std::min<std::int64_t>(256, lv.width - tx * 256),
+                     std::min<std::int64_t>(256, lv.height - ty * 256)};
+        const ImageSource& s = pass == 0 ? *src : *other;
+        CHECK(same(read_ok(s, level, r), crop(whole[level], r.x, r.y, r.w, r.h)));
+      }
+    }
+  for (const Rect r : {Rect{26, 52, 2, 2}, Rect{63, 0, 130, 65}, Rect{690, 490, 10, 10}}) {
+    INFO(r.x << "," << r.y << " " << r.w << "x" << r.h);
+    CHECK(same(read_ok(*src, 0, r), crop(full, r.x, r.y, r.w, r.h)));
+  }
+  src.reset();  // its idle decoders go; the other source's stay usable
+  CHECK(same(read_ok(*other, 1, Rect{100, 100, 50, 50}), crop(whole[1], 100, 100, 50, 50)));
+}
+
+TEST_CASE("jp2: tiled image with subsampled components", "[jp2]") {
+  TempDir dir;
+  const auto path = dir.path() / "tiled_sub.jp2";
+  encode(path,
+         Spec{.width = 201, .height = 121, .resolutions = 4, .tile = 32, .subsample = {1, 2, 2}},
+         busy);
+  auto src = open_ok(path);
+  const auto replicated = [](std::int64_t x, std::int64_t y, int c) {
+    return c == 0 ? busy(x, y, c) : busy(x / 2, y / 2, c);
+  };
+  const Raster want = expected(201, 121, 3, SampleType::u8, replicated);
+  for (const Rect r :
+       {Rect{0, 0, 201, 121}, Rect{31, 31, 3, 3}, Rect{63, 30, 70, 41}, Rect{200, 120, 1, 1}}) {
+    INFO(r.x << "," << r.y << " " << r.w << "x" << r.h);
+    CHECK(same(read_ok(*src, 0, r), crop(want, r.x, r.y, r.w, r.h)));
+  }
+  const Raster level1 = read_level(*src, 1);
+  CHECK(same(read_ok(*src, 1, Rect{15, 15, 20, 9}), crop(level1, 15, 15, 20, 9)));
+}
+
+TEST_CASE("jp2: concurrent reads of a tiled file, with few or no idle decoders", "[jp2]") {
+  TempDir dir;
+  const auto path = dir.path() / "shared_tiles.jp2";
+  encode(path, Spec{.width = 768, .height = 512, .resolutions = 4, .tile = 128}, busy);
+  const Raster full = expected(768, 512, 3, SampleType::u8, busy);
+  for (std::size_t budget : {0, 2, 256}) {
+    INFO("max_open_files " << budget);
+    SourceOptions options;
+    options.max_open_files = budget;
+    auto src = open_ok(path, options);
+    std::atomic<int> mismatches{0}, failures{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 6; ++i)
+      threads.emplace_back([&, i] {
+        for (int k = 0; k < 12; ++k) {
+          const int n = (k * 7 + i) % 6, tx = n % 3, ty = n / 3;
+          auto t = src->read_tile(0, tx, ty);
+          if (!t.ok())
+            ++failures;
+          else if (!same(*t, crop(full, tx * 256, ty * 256, 256, 256)))
+            ++mismatches;
+        }
+      });
+    for (auto& t : threads) t.join();
+    CHECK(failures == 0);
+    CHECK(mismatches == 0);
+  }
+}
+
+TEST_CASE("jp2: a decoder that failed is not reused", "[jp2]") {
+  TempDir dir;
+  const auto path = dir.path() / "changing.j2k";
+  encode(path,
+         Spec{.width = 512, .height = 512, .resolutions = 3, .tile = 64, .codec = OPJ_CODEC_J2K},
+         busy);
+  const std::string good = slurp(path);
+  const Raster full = expected(512, 512, 3, SampleType::u8, busy);
+  auto src = open_ok(path);
+  CHECK(same(read_ok(*src, 0, Rect{0, 0, 256, 256}), crop(full, 0, 0, 256, 256)));
+  // The same file, its later tiles gone: the decoder the first read left idle fails on them.
+  spill(path, good.substr(0, good.size() * 2 / 3));
+  auto broken = src->read_region(0, Rect{256, 256, 256, 256});
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.error().code == Errc::corrupt_image);
+  spill(path, good);
+  CHECK(same(read_ok(*src, 0, Rect{256, 256, 256, 256}), crop(full, 256, 256, 256, 256)));
+  CHECK(same(read_ok(*src, 0, Rect{0, 0, 256, 256}), crop(full, 0, 0, 256, 256)));
+}
