@@ -2,6 +2,7 @@
 // Request coalescing: while one caller computes the value for a key, later callers with the same
 // key register a waiter instead of computing it again. Nobody blocks: the first caller computes
 // wherever it likes (a worker) and finish() hands the value to every waiter, itself included.
+// Nobody may wait for a value by blocking a thread that its computation could need.
 
 #include <atomic>
 #include <cstdint>
@@ -17,7 +18,8 @@ namespace tessera {
 template <class Value>
 class Coalescer {
  public:
-  using Waiter = std::function<void(const Value&)>;
+  // Called with the value and whether this waiter is the one that computed it.
+  using Waiter = std::function<void(const Value&, bool computed)>;
 
   // Registers `waiter` for `key`. Returns true when no computation of `key` is running: the
   // caller must then compute it and call finish(key, value) exactly once.
@@ -40,7 +42,7 @@ class Coalescer {
       waiters = std::move(it->second);
       waiting_.erase(it);
     }
-    for (auto& w : waiters) w(value);
+    for (std::size_t i = 0; i < waiters.size(); ++i) waiters[i](value, i == 0);
   }
 
   // Requests that waited for another's computation instead of computing.

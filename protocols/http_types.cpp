@@ -52,18 +52,19 @@ Production produce(const Coalesced& work) {
 }
 
 Response resolve_now(Reply reply) {
-  if (auto* deferred = std::get_if<Deferred>(&reply)) return deferred->work();
+  if (auto* deferred = std::get_if<Deferred>(&reply)) return resolve_now(deferred->work());
   if (auto* shared = std::get_if<Coalesced>(&reply)) {
     // Blocks while another thread computes the same key: only workers and tests get here.
     auto done = std::make_shared<std::promise<Response>>();
     auto answer = done->get_future();
     const bool first = shared->group->join(
-        shared->key,
-        [done, respond = shared->respond](const Production& p) { done->set_value(respond(p)); });
+        shared->key, [done, respond = shared->respond](const Production& p, bool computed) {
+          Response r = respond(p);
+          if (!computed) r.cache = CacheOutcome::coalesced;
+          done->set_value(std::move(r));
+        });
     if (first) shared->group->finish(shared->key, produce(*shared));
-    Response response = answer.get();
-    if (!first) response.cache = CacheOutcome::coalesced;
-    return response;
+    return answer.get();
   }
   return std::get<Response>(std::move(reply));
 }

@@ -42,10 +42,15 @@ struct Response {
   std::string_view header(std::string_view name) const;  // case-insensitive
 };
 
+struct Deferred;
+struct Coalesced;
+using Reply = std::variant<Response, Deferred, Coalesced>;
+
 // Work that must not run on an I/O thread (decode, resample, encode, first open of a file).
-// The server runs it on the worker pool; it returns the final response.
+// The server runs it on the worker pool; it returns the response, or more work (e.g. a render
+// to coalesce once the file is open), which the server carries on with on the same worker.
 struct Deferred {
-  std::function<Response()> work;
+  std::function<Reply()> work;
 };
 
 // Encoded bytes and where they came from: what one computation hands to every request waiting
@@ -67,12 +72,11 @@ struct Coalesced {
   std::function<Response(const Production&)> respond;
 };
 
-using Reply = std::variant<Response, Deferred, Coalesced>;
-
 // Runs work.compute(), turning an escaping exception into an internal error.
 Production produce(const Coalesced& work);
 
-// Runs deferred work in place; for callers that are already on a worker, and for tests.
+// Runs deferred work in place, for tests, benchmarks and fuzzing (never on a worker of the
+// server's pool: it blocks while another thread renders the same key).
 Response resolve_now(Reply reply);
 
 Response make_response(unsigned status, std::string content_type, std::string body);

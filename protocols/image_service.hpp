@@ -64,11 +64,12 @@ class ImageService {
   template <class Use>
   Reply with_source(const Request& request, const ImageTarget& target, Use&& use) const {
     if (auto source = cached(target)) return use(request, target, source);
-    return Deferred{[this, target, use = std::forward<Use>(use), copy = request]() mutable {
-      auto source = engine_.open_source(target.file, target.page);
-      if (!source) return error_response(source.error());
-      return resolve_now(use(copy, target, *source));
-    }};
+    return Deferred{
+        [this, target, use = std::forward<Use>(use), copy = request]() mutable -> Reply {
+          auto source = engine_.open_source(target.file, target.page);
+          if (!source) return error_response(source.error());
+          return use(copy, target, *source);
+        }};
   }
 
   // A parsed request's image (its `identifier` located, then opened): use(request, parsed,

@@ -26,7 +26,6 @@ struct Session::Slot {
   unsigned status = 0;
   std::uint64_t body_bytes = 0;
   CacheOutcome cache = CacheOutcome::none;
-  bool waited = false;  // joined an identical request's render instead of rendering
 };
 
 namespace {
@@ -162,31 +161,52 @@ void Session::on_read(beast::error_code ec, std::size_t) {
 
 void Session::run(const std::shared_ptr<Slot>& slot, Reply reply) {
   if (auto* response = std::get_if<Response>(&reply)) return complete(slot, std::move(*response));
-  if (auto* shared = std::get_if<Coalesced>(&reply)) return run_coalesced(slot, std::move(*shared));
-  work_on_pool([self = shared_from_this(), slot, work = std::move(std::get<Deferred>(reply).work)] {
-    Response response;
-    try {
-      response = work();
-    } catch (const std::exception& e) {
-      spdlog::error("request {} failed: {}", slot->request.target, e.what());
-      response = error_response(make_error(Errc::internal, "internal error"));
-    }
-    self->deliver(slot, std::move(response));
+  if (auto* shared = std::get_if<Coalesced>(&reply)) {
+    // Joined to a render already running: nothing to do until it answers.
+    if (!join(slot, *shared, nullptr)) return;
+    return work_on_pool([self = shared_from_this(), slot, work = std::move(*shared)] {
+      self->finish(slot, std::move(work));
+    });
+  }
+  work_on_pool([self = shared_from_this(), slot, reply = std::move(reply)]() mutable {
+    self->carry_on(slot, std::move(reply));
   });
 }
 
-void Session::run_coalesced(const std::shared_ptr<Slot>& slot, Coalesced work) {
-  auto* group = work.group;
-  const bool first = group->join(
-      work.key, [self = shared_from_this(), slot, respond = std::move(work.respond)](
-                    const Production& produced) { self->deliver(slot, respond(produced)); });
-  // A waiter holds no thread: the first request's worker answers it too. (Setting `waited` is
-  // safe: the answer reaches this strand only after this handler returns.)
-  if (!first) {
-    slot->waited = true;
-    return;
+// On a worker: runs deferred work, and whatever work it hands back, until a response or a
+// render that joins another. Never waits for other work: a worker blocked on a render queued
+// behind it would never be released.
+void Session::carry_on(const std::shared_ptr<Slot>& slot, Reply reply) {
+  std::shared_ptr<const Deferred> keep;  // closures of later work may point into earlier work
+  for (;;) {
+    if (auto* response = std::get_if<Response>(&reply)) return deliver(slot, std::move(*response));
+    if (auto* shared = std::get_if<Coalesced>(&reply)) {
+      if (join(slot, *shared, keep)) finish(slot, std::move(*shared));
+      return;
+    }
+    keep = std::make_shared<const Deferred>(std::move(std::get<Deferred>(reply)));
+    try {
+      reply = keep->work();
+    } catch (const std::exception& e) {
+      spdlog::error("request {} failed: {}", slot->request.target, e.what());
+      reply = error_response(make_error(Errc::internal, "internal error"));
+    }
   }
-  work_on_pool([group, work = std::move(work)] { group->finish(work.key, produce(work)); });
+}
+
+bool Session::join(const std::shared_ptr<Slot>& slot, Coalesced& work,
+                   std::shared_ptr<const Deferred> keep) {
+  return work.group->join(
+      work.key, [self = shared_from_this(), slot, keep = std::move(keep), respond = work.respond](
+                    const Production& produced, bool computed) {
+        Response r = respond(produced);
+        if (!computed) r.cache = CacheOutcome::coalesced;
+        self->deliver(slot, std::move(r));
+      });
+}
+
+void Session::finish(const std::shared_ptr<Slot>&, Coalesced work) {
+  work.group->finish(work.key, produce(work));
 }
 
 void Session::work_on_pool(std::function<void()> job) {
@@ -200,7 +220,6 @@ void Session::work_on_pool(std::function<void()> job) {
 void Session::deliver(const std::shared_ptr<Slot>& slot, Response response) {
   net::post(stream_.get_executor(),
             [self = shared_from_this(), slot, r = std::move(response)]() mutable {
-              if (slot->waited) r.cache = CacheOutcome::coalesced;
               self->complete(slot, std::move(r));
             });
 }

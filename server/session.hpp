@@ -59,7 +59,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void run(const std::shared_ptr<Slot>& slot, Reply reply);
-  void run_coalesced(const std::shared_ptr<Slot>& slot, Coalesced work);
+  void carry_on(const std::shared_ptr<Slot>& slot, Reply reply);
+  // Adds this request as a waiter of `work`'s key; true when it must render (no one else is).
+  bool join(const std::shared_ptr<Slot>& slot, Coalesced& work,
+            std::shared_ptr<const Deferred> keep);
+  void finish(const std::shared_ptr<Slot>& slot, Coalesced work);
   void work_on_pool(std::function<void()> job);
   // From any thread: hands a computed response back to this connection's strand.
   void deliver(const std::shared_ptr<Slot>& slot, Response response);

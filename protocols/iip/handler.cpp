@@ -117,7 +117,7 @@ Reply Handler::open_then_run(Session s) const {
     s.source = std::move(cached);
     return run(std::move(s));
   }
-  return Deferred{[this, copy = *s.request, s = std::move(s)]() mutable {
+  return Deferred{[this, copy = *s.request, s = std::move(s)]() mutable -> Reply {
     auto opened = service_.engine().open_source(s.target->file, s.target->page);
     if (!opened) {
       IipError e = image_error(opened.error());
@@ -126,7 +126,7 @@ Reply Handler::open_then_run(Session s) const {
     }
     s.source = std::move(opened.value());
     s.request = &copy;
-    return resolve_now(run(std::move(s)));
+    return run(std::move(s));
   }};
 }
 
@@ -162,10 +162,10 @@ Reply Handler::run(Session s) const {
       auto target = service_.locate(v);
       if (!target && target.error().code == Errc::not_found) {
         // No such file: a sequence's stem? Finding out may scan a directory: on a worker.
-        return Deferred{[this, copy = *s.request, s = std::move(s)]() mutable {
+        return Deferred{[this, copy = *s.request, s = std::move(s)]() mutable -> Reply {
           s.request = &copy;
           if (auto e = open_sequence(s)) return iip_error(*e);
-          return resolve_now(open_then_run(std::move(s)));
+          return open_then_run(std::move(s));
         }};
       }
       if (!target) return iip_error(image_error(target.error()));

@@ -13,10 +13,10 @@ using namespace tessera;
 TEST_CASE("coalescer: the first joiner computes, later joiners wait for its value", "[coalesce]") {
   Coalescer<int> group;
   std::vector<std::pair<int, int>> answers;  // (waiter, value)
-  CHECK(group.join("k", [&](const int& v) { answers.emplace_back(1, v); }));
-  CHECK_FALSE(group.join("k", [&](const int& v) { answers.emplace_back(2, v); }));
-  CHECK_FALSE(group.join("k", [&](const int& v) { answers.emplace_back(3, v); }));
-  CHECK(group.join("other", [&](const int& v) { answers.emplace_back(4, v); }));
+  CHECK(group.join("k", [&](const int& v, bool) { answers.emplace_back(1, v); }));
+  CHECK_FALSE(group.join("k", [&](const int& v, bool) { answers.emplace_back(2, v); }));
+  CHECK_FALSE(group.join("k", [&](const int& v, bool) { answers.emplace_back(3, v); }));
+  CHECK(group.join("other", [&](const int& v, bool) { answers.emplace_back(4, v); }));
   CHECK(group.in_flight() == 2);
   CHECK(group.coalesced() == 2);
   CHECK(answers.empty());  // nobody is answered before the value exists
@@ -29,7 +29,7 @@ TEST_CASE("coalescer: the first joiner computes, later joiners wait for its valu
   CHECK(group.in_flight() == 1);
 
   // Once finished, the key is computed afresh (the cache, not the coalescer, remembers values).
-  CHECK(group.join("k", [&](const int& v) { answers.emplace_back(5, v); }));
+  CHECK(group.join("k", [&](const int& v, bool) { answers.emplace_back(5, v); }));
   group.finish("k", 7);
   group.finish("other", 9);
   group.finish("never-joined", 1);  // harmless
@@ -43,7 +43,8 @@ TEST_CASE("coalescer: a waiter may join again from inside its callback", "[coale
   // finish() calls waiters outside its lock, so a waiter that starts new work cannot deadlock.
   Coalescer<int> group;
   bool rejoined_first = false;
-  group.join("k", [&](const int&) { rejoined_first = group.join("k", [](const int&) {}); });
+  group.join("k",
+             [&](const int&, bool) { rejoined_first = group.join("k", [](const int&, bool) {}); });
   group.finish("k", 1);
   CHECK(rejoined_first);
   group.finish("k", 2);
@@ -62,7 +63,7 @@ TEST_CASE("coalescer: concurrent joiners compute once and all get the value", "[
         ++ready;
         while (ready.load() < threads) {
         }
-        const bool first = group.join("key", [&, round](const int& v) {
+        const bool first = group.join("key", [&, round](const int& v, bool) {
           ++answered;
           if (v != round) ++wrong;
         });
