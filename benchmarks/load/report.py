@@ -111,11 +111,9 @@ def main():
         share += (f" wrk itself used {min(wrk_pcts):.0f}–{max(wrk_pcts):.0f} % of one core "
                   "(column 'wrk %' below).")
     p(f"- Cores: {share}")
-    if "interpolation" not in meta.get("tessera_args", ""):
-        p("- Resampling (region export): Tessera uses its default `high-quality` (Lanczos-3), "
-          "iipsrv 1.1 bilinear; `BENCH_TESSERA_ARGS='--interpolation bilinear'` compares like "
-          "for like.")
-    elif meta.get("tessera_args"):
+    p(f"- Resampling (region export): both servers {meta.get('interpolation', '?')}; Tessera's own "
+      "default is high-quality, Lanczos-3 (`BENCH_INTERPOLATION=high-quality` measures it).")
+    if meta.get("tessera_args"):
         p(f"- Extra Tessera flags: `{meta['tessera_args']}`")
     p("- Region export runs start and end with up to 64 requests of seconds each in flight, so "
       "their req/s is biased low by about latency ÷ duration for both servers; CPU/request is "

@@ -28,7 +28,7 @@ esac
 : "${BENCH_CONNECTIONS:=64}" "${BENCH_WRK_THREADS:=2}" "${BENCH_REPS:=2}"
 : "${BENCH_JPEG_QUALITY:=75}" "${BENCH_CACHE_MB:=256}" "${BENCH_MAX_CVT:=5000}"
 # Resampling for scaled outputs (region export): iipsrv's default, INTERPOLATION=1, is bilinear;
-# both servers get the same (Tessera's own default is Lanczos; set BENCH_INTERPOLATION=lanczos3
+# both servers get the same (Tessera's own default is Lanczos; set BENCH_INTERPOLATION=high-quality
 # and BENCH_IIPSRV_INTERPOLATION=1 to measure that).
 : "${BENCH_INTERPOLATION:=bilinear}" "${BENCH_IIPSRV_INTERPOLATION:=1}"
 : "${BENCH_WORKLOADS:=hot,cold_q85,cold_q90rgb,cold_deflate,jtl_q85,region,info,jp2,grey16}"
