@@ -15,6 +15,7 @@ packages=(
   liblcms2-dev            # colour management
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libmemcached-dev libxxhash-dev        # the optional cache shared by several instances
+  libssl-dev              # only because libmemcached.pc requires libcrypto (Debian omits the dependency)
   catch2
 )
 if [[ "${1:-}" == test ]]; then
