@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "imaging/display.hpp"
+#include "imaging/encoders/jpeg_segments.hpp"
 #include "imaging/icc.hpp"
 
 namespace tessera {
@@ -15,14 +16,8 @@ namespace {
 
 // ---- JPEG ----
 
-constexpr unsigned char soi = 0xD8, eoi = 0xD9, sos = 0xDA, app0 = 0xE0, app1 = 0xE1, app2 = 0xE2,
-                        app14 = 0xEE;
-constexpr std::size_t max_segment_payload = 65535 - 2;  // the length field counts itself
-constexpr char icc_signature[] = "ICC_PROFILE";         // 12 bytes with its NUL
-constexpr std::size_t icc_chunk = max_segment_payload - sizeof icc_signature - 2;
-constexpr char xmp_signature[] = "http://ns.adobe.com/xap/1.0/";  // 29 bytes with its NUL
-constexpr std::size_t max_xmp = 65502;  // the XMP specification's limit for one APP1
-constexpr std::size_t jfif_bytes = 18, adobe_bytes = 16;  // whole segments, marker included
+constexpr unsigned char soi = 0xD8, eoi = 0xD9, sos = 0xDA, app0 = 0xE0, app14 = 0xEE;
+constexpr std::size_t adobe_bytes = 16;  // the whole segment, marker included
 
 std::size_t be16(const unsigned char* p) {
   return (std::size_t{p[0]} << 8) | p[1];
@@ -90,71 +85,10 @@ bool walk(std::string_view s, bool tables, JpegLayout& out) {
   }
 }
 
-void put16(std::string& out, std::size_t v) {
-  out.push_back(static_cast<char>((v >> 8) & 0xFF));
-  out.push_back(static_cast<char>(v & 0xFF));
-}
-
-void put_segment_header(std::string& out, unsigned marker, std::size_t payload) {
-  out.push_back('\xFF');
-  out.push_back(static_cast<char>(marker));
-  put16(out, payload + 2);
-}
-
-std::size_t density(double dpi) {
-  return static_cast<std::size_t>(std::clamp(std::lround(dpi), 1L, 65535L));
-}
-
-// As the JPEG encoder writes it: version 1.1, dots per inch when known, else an aspect of 1:1.
-void put_jfif(std::string& out, const EncodeMetadata& meta) {
-  put_segment_header(out, app0, 14);
-  const bool dpi = meta.dpi_x > 0 && meta.dpi_y > 0;
-  out.append("JFIF\0\x01\x01", 7);
-  out.push_back(dpi ? '\x01' : '\x00');
-  put16(out, dpi ? density(meta.dpi_x) : 1);
-  put16(out, dpi ? density(meta.dpi_y) : 1);
-  out.append("\0\0", 2);  // no thumbnail
-}
-
 // Transform 0: the components are RGB as they are, not YCbCr.
 void put_adobe(std::string& out) {
-  put_segment_header(out, app14, 12);
+  encoders::put_segment_header(out, app14, 12);
   out.append("Adobe\0\x64\0\0\0\0\0", 12);  // version 100, no flags, transform 0
-}
-
-std::size_t icc_chunks(const EncodeMetadata& meta) {
-  const std::size_t chunks = (meta.icc_profile.size() + icc_chunk - 1) / icc_chunk;
-  return chunks <= 255 ? chunks : 0;
-}
-
-bool has_xmp(const EncodeMetadata& meta) {
-  return !meta.xmp.empty() && meta.xmp.size() <= max_xmp;
-}
-
-std::size_t metadata_bytes(const EncodeMetadata& meta) {
-  std::size_t n = 0;
-  if (has_xmp(meta)) n += 4 + sizeof xmp_signature + meta.xmp.size();
-  const std::size_t chunks = icc_chunks(meta);
-  if (chunks > 0) n += chunks * (4 + sizeof icc_signature + 2) + meta.icc_profile.size();
-  return n;
-}
-
-// The APP1 XMP and APP2 ICC segments, as the JPEG encoder writes them.
-void put_metadata(std::string& out, const EncodeMetadata& meta) {
-  if (has_xmp(meta)) {
-    put_segment_header(out, app1, sizeof xmp_signature + meta.xmp.size());
-    out.append(xmp_signature, sizeof xmp_signature);
-    out.append(meta.xmp);
-  }
-  const std::size_t chunks = icc_chunks(meta);
-  for (std::size_t i = 0; i < chunks; ++i) {
-    const std::string_view part = meta.icc_profile.substr(i * icc_chunk, icc_chunk);
-    put_segment_header(out, app2, sizeof icc_signature + 2 + part.size());
-    out.append(icc_signature, sizeof icc_signature);
-    out.push_back(static_cast<char>(i + 1));
-    out.push_back(static_cast<char>(chunks));
-    out.append(part);
-  }
 }
 
 // ---- WebP ----
@@ -253,15 +187,19 @@ std::optional<std::string> standalone_jpeg(const StoredTile& tile, int bands,
   if (rgb && !stream.full_sampling) return std::nullopt;
 
   const std::size_t table_bytes = tile.jpeg_tables.empty() ? 0 : tables.end - 2;
+  // The encoder's own segments, so both paths carry the same metadata. RGB-coded tiles get no
+  // JFIF: it would tell decoders the components are YCbCr.
+  const std::string jfif = rgb ? std::string() : encoders::jfif_segment(meta);
+  const std::string extra = encoders::metadata_segments(meta);
   std::string out;
-  out.reserve(2 + (rgb ? adobe_bytes : jfif_bytes) + metadata_bytes(meta) + table_bytes +
+  out.reserve(2 + (rgb ? adobe_bytes : jfif.size()) + extra.size() + table_bytes +
               tile.data.size() - 2);
   out.append("\xFF\xD8", 2);
   if (rgb)
     put_adobe(out);
   else
-    put_jfif(out, meta);
-  put_metadata(out, meta);
+    out.append(jfif);
+  out.append(extra);
   out.append(tile.jpeg_tables, 2, table_bytes);
   out.append(tile.data, 2);
   return out;
