@@ -280,8 +280,8 @@ TEST_CASE("tiff: stored tiles are handed out as the file holds them", "[tiff]") 
   TiffSpec tiled_deflate;
   tiled_deflate.compression = COMPRESSION_ADOBE_DEFLATE;
   testing::write_tiff(dir.path() / "t.tif", tiled_deflate);
-  for (const LevelInfo& level : open_ok(dir.path() / "t.tif")->info().levels)
-    CHECK_FALSE(level.encoded_tiles);
+  const auto deflated = open_ok(dir.path() / "t.tif");
+  for (const LevelInfo& level : deflated->info().levels) CHECK_FALSE(level.encoded_tiles);
 }
 
 TEST_CASE("tiff: corrupt, truncated and hostile files are refused cleanly", "[tiff]") {
