@@ -1,5 +1,6 @@
 #include "imaging/jp2_source.hpp"
 
+#include "imaging/jp2_decoder.hpp"
 #include "imaging/read_only_file.hpp"
 
 #include <openjpeg.h>
@@ -19,24 +20,25 @@
 namespace tessera {
 namespace {
 
+using jp2::DecoderPool;
+using jp2::InfoFree;
+using jp2::Session;
+using jp2::start;
+
 constexpr std::uint64_t max_read_bytes = std::uint64_t{1} << 30;  // delivered samples per read
 constexpr std::uint32_t max_components = 16384;                   // the standard's own limit
 constexpr std::uint32_t max_precision = 16;
-// Each seek past a tile-part refills the buffer; tile data larger than it bypasses it.
-constexpr OPJ_SIZE_T stream_buffer_bytes = 16 * 1024;
 constexpr std::size_t max_boxes = 4096;
 constexpr std::size_t max_markers = 65536;  // COC and QCC for every component fit
 constexpr std::uint64_t max_colr_bytes = std::uint64_t{16} << 20;
-constexpr std::size_t max_cause_chars = 160;
 // OpenJPEG 2.5 sets up every precinct and code-block of a tile and reads the tile's whole
 // compressed data, whatever area is decoded: this bounds what one read may cost that way.
 constexpr double max_tile_setup_bytes = double(std::uint64_t{1} << 30);
 constexpr double bytes_per_code_block = 400;  // measured on 16384^2 and 40000^2 untiled RGB
 constexpr double bytes_per_precinct = 200;
 // An idle decoder keeps the main header's coding parameters copied into every tile (measured:
-// 15 MB for 2360 tiles of 3 components). Idle decoders of all files stay within this.
+// 15 MB for 2360 tiles of 3 components).
 constexpr std::size_t decoder_bytes_per_tile_component = 2400;
-constexpr std::size_t max_idle_decoder_bytes = std::size_t{256} << 20;
 // The read strategy's cost model, in decoded samples (~20 ns each, 9/7 RGB): a fresh decoder
 // walks every tile header before its area (~8 us a tile: a buffer refill and the tile's
 // parameters); a pooled decoder pays ~20 us per stored tile it decodes whole.
@@ -205,191 +207,6 @@ double tile_setup_bytes(const opj_codestream_info_v2_t& cs, const opj_image_t& i
   const double tiles = std::max(1.0, double(cs.tw) * double(cs.th));
   return blocks * bytes_per_code_block + precincts * bytes_per_precinct +
          static_cast<double>(file_size) / tiles;
-}
-
-// ---- OpenJPEG plumbing ----
-
-struct StreamFree {
-  void operator()(opj_stream_t* s) const noexcept { opj_stream_destroy(s); }
-};
-struct CodecFree {
-  void operator()(opj_codec_t* c) const noexcept { opj_destroy_codec(c); }
-};
-struct ImageFree {
-  void operator()(opj_image_t* i) const noexcept { opj_image_destroy(i); }
-};
-struct InfoFree {
-  void operator()(opj_codestream_info_v2_t* i) const noexcept { opj_destroy_cstr_info(&i); }
-};
-
-std::string trimmed(const char* msg) {
-  std::string_view s(msg ? msg : "");
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
-  return std::string(s);
-}
-
-bool debug_enabled() {
-  return spdlog::default_logger_raw()->should_log(spdlog::level::debug);
-}
-
-// Keeps a decoder's first error: usually the cause; later ones only say that decoding failed.
-void on_opj_error(const char* msg, void* user) {
-  std::string text = trimmed(msg);
-  spdlog::debug("OpenJPEG error: {}", text);
-  auto* first = static_cast<std::string*>(user);
-  if (first->empty()) *first = text.substr(0, max_cause_chars);
-}
-void on_opj_warning(const char* msg, void*) {
-  if (debug_enabled()) spdlog::debug("OpenJPEG warning: {}", trimmed(msg));
-}
-void on_opj_info(const char* msg, void*) {
-  if (debug_enabled()) spdlog::debug("OpenJPEG: {}", trimmed(msg));
-}
-
-// Where one decoder is in the file.
-struct Cursor {
-  const ReadOnlyFile* file = nullptr;
-  std::uint64_t pos = 0;
-};
-
-OPJ_SIZE_T stream_read(void* buffer, OPJ_SIZE_T n, void* user) {
-  auto* c = static_cast<Cursor*>(user);
-  const std::uint64_t size = c->file->size();
-  if (c->pos >= size) return static_cast<OPJ_SIZE_T>(-1);
-  const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(n, size - c->pos));
-  if (!c->file->read_exact(buffer, want, c->pos)) return static_cast<OPJ_SIZE_T>(-1);
-  c->pos += want;
-  return want;
-}
-
-OPJ_OFF_T stream_skip(OPJ_OFF_T n, void* user) {
-  auto* c = static_cast<Cursor*>(user);
-  const auto target = static_cast<std::int64_t>(c->pos) + n;
-  if (target < 0 || static_cast<std::uint64_t>(target) > c->file->size()) return -1;
-  c->pos = static_cast<std::uint64_t>(target);
-  return n;
-}
-
-OPJ_BOOL stream_seek(OPJ_OFF_T pos, void* user) {
-  auto* c = static_cast<Cursor*>(user);
-  if (pos < 0 || static_cast<std::uint64_t>(pos) > c->file->size()) return OPJ_FALSE;
-  c->pos = static_cast<std::uint64_t>(pos);
-  return OPJ_TRUE;
-}
-
-// One decoder over its own descriptor: everything a read touches, and nothing another read uses.
-struct Session {
-  std::string error;  // first member: the codec reports into it until it is destroyed
-  ReadOnlyFile file;
-  Cursor cursor;
-  std::unique_ptr<opj_stream_t, StreamFree> stream;
-  std::unique_ptr<opj_codec_t, CodecFree> codec;
-  std::unique_ptr<opj_image_t, ImageFree> image;
-
-  explicit Session(const std::filesystem::path& path) : file(path), cursor{&file, 0} {}
-  std::string cause(const char* fallback) const { return error.empty() ? fallback : error; }
-  // A decoded tile stays in the image until the next one replaces it: not while idle.
-  void free_samples() {
-    for (std::uint32_t c = 0; image && c < image->numcomps; ++c) {
-      opj_image_data_free(image->comps[c].data);
-      image->comps[c].data = nullptr;
-    }
-  }
-};
-
-// Idle decoders of every open image, most recently used first. Each holds a descriptor and its
-// header's tile parameters, so both their number and their bytes are bounded; the least
-// recently used go first.
-class DecoderPool {
- public:
-  static DecoderPool& instance() {
-    static DecoderPool pool;
-    return pool;
-  }
-
-  std::unique_ptr<Session> take(const void* owner) {
-    std::lock_guard lock(mutex_);
-    for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-      if (it->owner != owner) continue;
-      auto s = std::move(it->session);
-      bytes_ -= it->bytes;
-      idle_.erase(it);
-      return s;
-    }
-    return nullptr;
-  }
-
-  void put(const void* owner, std::unique_ptr<Session> s, std::size_t bytes, std::size_t count) {
-    s->error.clear();
-    s->free_samples();
-    std::list<Idle> evicted;  // destroyed outside the lock
-    std::lock_guard lock(mutex_);
-    idle_.push_front(Idle{owner, std::move(s), bytes});
-    bytes_ += bytes;
-    while (!idle_.empty() && (idle_.size() > count || bytes_ > max_idle_decoder_bytes)) {
-      bytes_ -= idle_.back().bytes;
-      evicted.splice(evicted.begin(), idle_, std::prev(idle_.end()));
-    }
-  }
-
-  void drop(const void* owner) {
-    std::list<Idle> evicted;
-    std::lock_guard lock(mutex_);
-    for (auto it = idle_.begin(); it != idle_.end();) {
-      auto next = std::next(it);
-      if (it->owner == owner) {
-        bytes_ -= it->bytes;
-        evicted.splice(evicted.begin(), idle_, it);
-      }
-      it = next;
-    }
-  }
-
- private:
-  struct Idle {
-    const void* owner;
-    std::unique_ptr<Session> session;
-    std::size_t bytes;
-  };
-  std::mutex mutex_;
-  std::list<Idle> idle_;
-  std::size_t bytes_ = 0;
-};
-
-// Opens the file and reads the main header, to decode at `reduce` with at most `layers` layers.
-std::optional<Error> start(Session& s, bool codestream, std::uint32_t reduce,
-                           std::uint32_t layers) {
-  if (!s.file.ok()) return image_unreadable("the file cannot be opened");
-  s.stream.reset(opj_stream_create(stream_buffer_bytes, OPJ_TRUE));
-  if (!s.stream) return make_error(Errc::internal, "out of memory");
-  opj_stream_set_user_data(s.stream.get(), &s.cursor, nullptr);
-  opj_stream_set_user_data_length(s.stream.get(), s.file.size());
-  opj_stream_set_read_function(s.stream.get(), stream_read);
-  opj_stream_set_skip_function(s.stream.get(), stream_skip);
-  opj_stream_set_seek_function(s.stream.get(), stream_seek);
-
-  s.codec.reset(opj_create_decompress(codestream ? OPJ_CODEC_J2K : OPJ_CODEC_JP2));
-  if (!s.codec) return make_error(Errc::internal, "out of memory");
-  // Without handlers OpenJPEG prints to stderr.
-  opj_set_info_handler(s.codec.get(), on_opj_info, &s.error);
-  opj_set_warning_handler(s.codec.get(), on_opj_warning, &s.error);
-  opj_set_error_handler(s.codec.get(), on_opj_error, &s.error);
-
-  opj_dparameters_t params;
-  opj_set_default_decoder_parameters(&params);
-  params.cp_reduce = reduce;
-  params.cp_layer = layers;
-  if (!opj_setup_decoder(s.codec.get(), &params))
-    return image_unreadable(s.cause("bad decoder settings"));
-  // The server already runs one read per worker. 0 decodes in the calling thread; 1 would
-  // start a helper thread per read and hand it every code-block.
-  opj_codec_set_threads(s.codec.get(), 0);
-
-  opj_image_t* image = nullptr;
-  const bool ok = opj_read_header(s.stream.get(), s.codec.get(), &image);
-  s.image.reset(image);
-  if (!ok || !image) return image_unreadable(s.cause("invalid header"));
-  return std::nullopt;
 }
 
 std::int64_t ceil_shift(std::int64_t v, std::size_t r) {
